@@ -1,0 +1,106 @@
+package datagen
+
+import (
+	"fmt"
+	"math/bits"
+	"math/rand/v2"
+	"strings"
+
+	"github.com/inference-perf-go/inference-perf/internal/tokenizer"
+)
+
+// randomText builds random prompt text of an exact length, counted in the
+// configured tokenizer's units. The interim implementation is wordVocab; the
+// real tokenizer replaces it with random token ids decoded and converged to
+// the exact length, behind this same interface.
+type randomText interface {
+	// RandomText returns text of exactly n tokens (empty for n <= 0), drawn
+	// from src. Implementations may copy *src to replay draws.
+	RandomText(src *rand.PCG, n int) string
+}
+
+// corpusText builds prompt text of an exact length from a corpus: the fixed
+// synthetic prefix, then the corpus from a token offset, wrapping around at
+// its end.
+type corpusText interface {
+	// Size is the corpus length in tokens, always > 0.
+	Size() int
+	// Text returns exactly n tokens (empty for n <= 0) of prefix + corpus
+	// starting at corpus token off mod Size.
+	Text(off, n int) string
+}
+
+// checkWords reports whether tok can build exact-length prompts. Only the
+// interim word counter can until the Hugging Face tokenizer lands; that issue
+// adds its builders to randomTextFor and corpusTextFor.
+func checkWords(tok tokenizer.Tokenizer) error {
+	switch tok.(type) {
+	case tokenizer.Words, *tokenizer.Words:
+		return nil
+	case nil:
+		return fmt.Errorf("tokenizer: none configured; exact-length prompts need one")
+	default:
+		return fmt.Errorf("tokenizer: %q cannot build exact-length prompts yet (supported: %s)", tok.Name(), tokenizer.Words{}.Name())
+	}
+}
+
+// randomTextFor returns the random text builder for tok.
+func randomTextFor(tok tokenizer.Tokenizer) (randomText, error) {
+	if err := checkWords(tok); err != nil {
+		return nil, err
+	}
+	v, err := defaultVocabulary()
+	if err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// corpusTextFor returns the corpus text builder for tok over the UTF-8 file at
+// path, or over the embedded corpus when path is empty. The file is read once.
+func corpusTextFor(tok tokenizer.Tokenizer, path string) (corpusText, error) {
+	if err := checkWords(tok); err != nil {
+		return nil, err
+	}
+	load := defaultCorpus
+	if path != "" {
+		load = func() (*wordCorpus, error) { return loadCorpus(path) }
+	}
+	c, err := load()
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// wordVocab is the interim randomText: n words drawn uniformly from a fixed
+// vocabulary and joined by single spaces, so tokenizer.Words counts exactly n.
+type wordVocab struct {
+	words []string
+}
+
+// RandomText implements randomText. It draws the words twice from the same
+// PCG state, once to size the buffer and once to fill it, so a prompt costs
+// exactly one allocation.
+func (v *wordVocab) RandomText(src *rand.PCG, n int) string {
+	if n <= 0 {
+		return ""
+	}
+	k := uint64(len(v.words))
+	replay := *src
+	size := n - 1 // separators
+	for range n {
+		hi, _ := bits.Mul64(replay.Uint64(), k)
+		size += len(v.words[hi])
+	}
+	var b strings.Builder
+	b.Grow(size)
+	for j := range n {
+		if j > 0 {
+			b.WriteByte(' ')
+		}
+		hi, _ := bits.Mul64(src.Uint64(), k)
+		b.WriteString(v.words[hi])
+	}
+	return b.String()
+}

@@ -1,0 +1,266 @@
+// Package runner runs one benchmark from an effective config: it starts the
+// embedded simulator when asked, builds the client, data source and load
+// generator, streams the Records into per-stage collections, and writes the
+// reports, also when the run is interrupted.
+package runner
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/inference-perf-go/inference-perf/internal/client"
+	"github.com/inference-perf-go/inference-perf/internal/clock"
+	"github.com/inference-perf-go/inference-perf/internal/config"
+	"github.com/inference-perf-go/inference-perf/internal/datagen"
+	"github.com/inference-perf-go/inference-perf/internal/loadgen"
+	"github.com/inference-perf-go/inference-perf/internal/record"
+	"github.com/inference-perf-go/inference-perf/internal/report"
+	"github.com/inference-perf-go/inference-perf/internal/sim"
+	"github.com/inference-perf-go/inference-perf/internal/tokenizer"
+)
+
+// Options are the runner's outside world.
+type Options struct {
+	Log    *slog.Logger
+	Stdout io.Writer // summary table
+	Stderr io.Writer // progress lines
+	// ProgressEvery is the progress line interval; 0 means every 5 s.
+	ProgressEvery time.Duration
+}
+
+// Outcome is what a finished (or interrupted) run produced.
+type Outcome struct {
+	ReportDir   string
+	Files       []string
+	Stages      []loadgen.Result
+	Requests    int
+	Failures    int
+	Interrupted bool
+}
+
+// Run runs the benchmark described by cfg. cfg must have been loaded and
+// checked (config.Load, config.CheckSupported). The reports are written even
+// when ctx is cancelled part way.
+func Run(ctx context.Context, cfg *config.Config, o Options) (*Outcome, error) {
+	log := o.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	if cfg.Server.Type == config.ServerSim {
+		srv, err := startSim(cfg, log)
+		if err != nil {
+			return nil, err
+		}
+		defer srv.Close()
+	}
+
+	tok := tokenizer.Tokenizer(tokenizer.Words{})
+	if t := cfg.Tokenizer; t != nil && t.PretrainedModelNameOrPath != nil {
+		log.Warn("tokenizer files are not loaded yet; token counts use the interim word counter and are approximate for real models",
+			"tokenizer.pretrained_model_name_or_path", *t.PretrainedModelNameOrPath)
+	}
+
+	if cfg.Server.ModelName == nil || *cfg.Server.ModelName == "" {
+		if cfg.Server.Type == config.ServerMock {
+			m := "mock"
+			cfg.Server.ModelName = &m
+		} else {
+			apiKey := ""
+			if cfg.Server.APIKey != nil {
+				apiKey = *cfg.Server.APIKey
+			}
+			m, err := client.DiscoverModel(ctx, cfg.Server.BaseURL, apiKey, &http.Client{Timeout: 10 * time.Second})
+			if err != nil {
+				return nil, fmt.Errorf("server.model_name is not set and could not be discovered: %w", err)
+			}
+			log.Info("discovered model from /v1/models", "model", m)
+			cfg.Server.ModelName = &m
+		}
+	}
+
+	clk := clock.New()
+	cl, err := client.NewFromConfig(cfg, clk, tok)
+	if err != nil {
+		return nil, fmt.Errorf("client: %w", err)
+	}
+	defer cl.Close()
+
+	data, err := datagen.New(cfg, tok, cfg.Load.BaseSeed)
+	if err != nil {
+		return nil, fmt.Errorf("data: %w", err)
+	}
+	stages, err := loadgen.StagesFromConfig(cfg.Load)
+	if err != nil {
+		return nil, err
+	}
+
+	prog := &progress{w: o.Stderr}
+	records := make(chan *record.Record, 4096)
+	byStage := make(map[int][]*record.Record, len(stages))
+	collected := make(chan struct{})
+	go func() {
+		defer close(collected)
+		for r := range records {
+			byStage[r.Stage] = append(byStage[r.Stage], r)
+			prog.done.Add(1)
+			if r.Error != nil {
+				prog.failed.Add(1)
+			}
+		}
+	}()
+
+	gen := loadgen.New(loadgen.Options{
+		Clock:       clk,
+		Client:      cl,
+		Data:        data,
+		MaxInFlight: cfg.Load.NumWorkers * cfg.Load.WorkerMaxConcurrency,
+		Teardown:    teardown(cfg),
+		Interval:    time.Duration(cfg.Load.Interval * float64(time.Second)),
+		Seed:        cfg.Load.BaseSeed,
+		Out:         records,
+		Log:         log,
+		OnStage: func(s loadgen.Stage, expected int) {
+			prog.startStage(s.ID, expected)
+			log.Info("stage started", "stage", s.ID, "type", s.Type, "rate", s.Rate, "duration", s.Duration,
+				"num_requests", s.NumRequests, "concurrency", s.Concurrency, "expected_requests", expected)
+		},
+	})
+
+	stopProgress := make(chan struct{})
+	every := o.ProgressEvery
+	if every <= 0 {
+		every = 5 * time.Second
+	}
+	if o.Stderr != nil {
+		go prog.run(every, stopProgress)
+	}
+	benchStart := clk.Now()
+	results := gen.Run(ctx, stages)
+	benchEnd := clk.Now()
+	close(stopProgress)
+	close(records)
+	<-collected
+
+	out := &Outcome{Stages: results, Interrupted: ctx.Err() != nil}
+	run := &report.Run{Config: cfg, Start: benchStart, End: benchEnd}
+	for _, res := range results {
+		recs := byStage[res.ID]
+		for _, r := range recs {
+			if r.Error != nil {
+				out.Failures++
+			}
+		}
+		out.Requests += len(recs)
+		rate := res.Rate
+		if res.Type == config.LoadConcurrent {
+			rate = float64(res.NumRequests) // the reference rewrites concurrent stages to rate = num_requests
+		}
+		run.Stages = append(run.Stages, report.Stage{
+			ID: res.ID, LoadType: res.Type, RequestedRate: rate, Concurrency: res.Concurrency,
+			Start: res.Start, End: res.End, Records: recs,
+		})
+	}
+	if out.Interrupted {
+		log.Warn("run interrupted; writing reports for what was measured", "requests", out.Requests)
+	}
+	if err := writeReports(cfg, run, out, o, log); err != nil {
+		return out, err
+	}
+	return out, nil
+}
+
+func writeReports(cfg *config.Config, run *report.Run, out *Outcome, o Options, log *slog.Logger) error {
+	set, err := report.Build(run)
+	if err != nil {
+		return fmt.Errorf("building reports: %w", err)
+	}
+	if o.Stdout != nil {
+		if err := report.PrintSummary(o.Stdout, set); err != nil {
+			log.Warn("printing the summary", "err", err)
+		}
+	}
+	if cfg.Storage == nil || cfg.Storage.LocalStorage == nil {
+		return nil
+	}
+	cfgYAML, err := config.Marshal(cfg)
+	if err != nil {
+		return err
+	}
+	ls := cfg.Storage.LocalStorage
+	prefix := ""
+	if ls.ReportFilePrefix != nil {
+		prefix = *ls.ReportFilePrefix
+	}
+	files, err := report.WriteLocal(ls.Path, prefix, set, cfgYAML)
+	out.ReportDir, out.Files = ls.Path, files
+	if err != nil {
+		return fmt.Errorf("writing reports to %s: %w", ls.Path, err)
+	}
+	log.Info("reports written", "dir", ls.Path, "files", len(files))
+	return nil
+}
+
+// teardown is how long a stage waits for in-flight requests after its last
+// send: the request timeout when set (plus a small grace), else the
+// stage_teardown_grace_seconds of the config.
+func teardown(cfg *config.Config) time.Duration {
+	if t := cfg.Load.RequestTimeout; t != nil && *t > 0 {
+		return time.Duration(*t*float64(time.Second)) + 5*time.Second
+	}
+	return time.Duration(cfg.Load.StageTeardownGraceSeconds * float64(time.Second))
+}
+
+func startSim(cfg *config.Config, log *slog.Logger) (*sim.Running, error) {
+	opts := simOptions(cfg)
+	srv, err := sim.Start(opts)
+	if err != nil {
+		return nil, fmt.Errorf("starting the embedded simulator: %w", err)
+	}
+	cfg.Server.BaseURL = srv.URL()
+	log.Info("embedded simulator started", "url", srv.URL(), "model", opts.Model, "ttft", opts.TTFT, "itl", opts.ITL,
+		"output_tokens", opts.OutputTokens, "max_num_seqs", opts.MaxNumSeqs)
+	return srv, nil
+}
+
+
+// simOptions maps server.sim (and server.model_name) onto the simulator's
+// options; unset fields keep the simulator's defaults. The embedded
+// simulator always listens on a free loopback port.
+func simOptions(cfg *config.Config) sim.Options {
+	o := sim.DefaultOptions()
+	o.Host, o.Port = "127.0.0.1", 0
+	if s := cfg.Server.Sim; s != nil {
+		if s.Model != "" {
+			o.Model = s.Model
+		}
+		if s.TTFT != "" {
+			o.TTFT = s.TTFTDuration()
+		}
+		if s.ITL != "" {
+			o.ITL = s.ITLDuration()
+		}
+		if s.TTFTJitter != "" {
+			o.TTFTJitter = s.TTFTJitterDuration()
+		}
+		if s.ITLJitter != "" {
+			o.ITLJitter = s.ITLJitterDuration()
+		}
+		if s.OutputTokens > 0 {
+			o.OutputTokens = s.OutputTokens
+		}
+		if s.MaxNumSeqs > 0 {
+			o.MaxNumSeqs = s.MaxNumSeqs
+		}
+		if s.Seed != 0 {
+			o.Seed = s.Seed
+		}
+	}
+	if m := cfg.Server.ModelName; m != nil && *m != "" {
+		o.Model = *m
+	}
+	return o
+}
