@@ -20,7 +20,7 @@ func TestBadInput(t *testing.T) {
 		// The file named on the command line does not exist.
 		{"missing file", "", []string{"-c", "nope.yml"}, 2, []string{"nope.yml"}},
 		// YAML syntax error: file and line.
-		{"syntax error", "load:\n  type: [constant\n", nil, 2, []string{"config.yml", "line"}},
+		{"syntax error", "load:\n  type: [constant\n", nil, 2, []string{"config.yml:2", "YAML syntax error"}},
 		// Unknown key: file, line, key and the nearest valid key.
 		{"unknown key", "lod:\n  type: constant\n", nil, 2, []string{"config.yml:1", `"lod"`, `"load"`}},
 		// Wrong type: the field path.
@@ -28,7 +28,9 @@ func TestBadInput(t *testing.T) {
 		// Invalid value: the field path.
 		{"rate zero", "load:\n  stages:\n  - {rate: 0, duration: 1}\nserver: {base_url: 'http://127.0.0.1:9'}\n", nil, 2, []string{"rate"}},
 		// Missing base_url.
-		{"no base_url", "load:\n  stages:\n  - {rate: 1, duration: 1}\n", nil, 2, []string{"server.base_url"}},
+		{"no base_url", "load:\n  stages:\n  - {rate: 1, duration: 1}\nserver: {type: vllm}\n", nil, 2, []string{"server.base_url"}},
+		// No server at all: say what to add.
+		{"no server", "load:\n  stages:\n  - {rate: 1, duration: 1}\n", nil, 2, []string{"server", "base_url"}},
 		// A valid key of a feature not built yet.
 		{"not supported", "data:\n  type: shareGPT\nload:\n  stages:\n  - {rate: 1, duration: 1}\nserver: {base_url: 'http://127.0.0.1:9'}\n", nil, 2, []string{"not supported yet: data.type=shareGPT"}},
 		// Unknown override path.

@@ -40,10 +40,11 @@ var defaultVocabulary = sync.OnceValues(func() (*wordVocab, error) {
 			words = append(words, w)
 		}
 	}
-	if len(words) == 0 {
-		return nil, errors.New("embedded vocabulary is empty")
+	v, err := newWordVocab(words)
+	if err != nil {
+		return nil, fmt.Errorf("embedded vocabulary: %w", err)
 	}
-	return &wordVocab{words: words}, nil
+	return v, nil
 })
 
 // wordCorpus is the interim corpusText: the corpus kept as its original text

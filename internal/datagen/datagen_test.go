@@ -96,6 +96,7 @@ func TestNewErrors(t *testing.T) {
 	empty := writeFile(t, "empty.txt", "")
 	blank := writeFile(t, "blank.txt", " \n\t\n")
 	badUTF8 := writeFile(t, "latin1.txt", "caf\xe9 au lait")
+	dir := t.TempDir()
 	cases := []struct {
 		name string
 		cfg  func() *config.Config
@@ -181,6 +182,11 @@ func TestNewErrors(t *testing.T) {
 			c.Data.CorpusFilePath = &blank
 			return c
 		}, words, []string{blank, "empty"}},
+		{"corpus is a directory", func() *config.Config {
+			c := cfgFor("synthetic", "completion", 5, 5)
+			c.Data.CorpusFilePath = &dir
+			return c
+		}, words, []string{"data.corpus_file_path", dir}},
 		{"corpus not utf-8", func() *config.Config {
 			c := cfgFor("synthetic", "completion", 5, 5)
 			c.Data.CorpusFilePath = &badUTF8
@@ -404,6 +410,15 @@ func TestVocabulary(t *testing.T) {
 		if words.Count(w) != 1 {
 			t.Fatalf("vocabulary entry %q is not one word", w)
 		}
+	}
+	// Entries must be single words that fit a cell with their space.
+	for _, bad := range [][]string{nil, {"ok", "two words"}, {"abcdefghijklmnop"}, {" pad"}, {""}} {
+		if _, err := newWordVocab(bad); err == nil {
+			t.Errorf("newWordVocab(%q) succeeded", bad)
+		}
+	}
+	if _, err := newWordVocab([]string{"abcdefghijklmno"}); err != nil { // 15 bytes fits
+		t.Errorf("15-byte word rejected: %v", err)
 	}
 	c, err := defaultCorpus()
 	if err != nil {

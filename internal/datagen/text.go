@@ -1,10 +1,12 @@
 package datagen
 
 import (
+	"errors"
 	"fmt"
 	"math/bits"
 	"math/rand/v2"
 	"strings"
+	"unsafe"
 
 	"github.com/inference-perf-go/inference-perf/internal/tokenizer"
 )
@@ -77,10 +79,38 @@ func corpusTextFor(tok tokenizer.Tokenizer, path string) (corpusText, error) {
 // vocabulary and joined by single spaces, so tokenizer.Words counts exactly n.
 type wordVocab struct {
 	words []string
+	// cells[k] is words[k] followed by a space, zero-padded to a fixed width,
+	// so appending a word is one fixed-size store instead of a memmove call.
+	cells []vocabCell
+	lens  []uint8 // len(words[k])
+}
+
+// vocabCell holds one vocabulary word and its trailing space.
+type vocabCell = [16]byte
+
+// maxVocabWord is the longest word that fits a cell with its space.
+const maxVocabWord = len(vocabCell{}) - 1
+
+// newWordVocab indexes words, which must be distinct single words of at most
+// maxVocabWord bytes.
+func newWordVocab(words []string) (*wordVocab, error) {
+	if len(words) == 0 {
+		return nil, errors.New("vocabulary is empty")
+	}
+	v := &wordVocab{words: words, cells: make([]vocabCell, len(words)), lens: make([]uint8, len(words))}
+	for k, w := range words {
+		if len(w) > maxVocabWord || len(wordStarts(w)) != 1 || strings.TrimSpace(w) != w {
+			return nil, fmt.Errorf("vocabulary entry %q is not one word of at most %d bytes", w, maxVocabWord)
+		}
+		copy(v.cells[k][:], w)
+		v.cells[k][len(w)] = ' '
+		v.lens[k] = uint8(len(w))
+	}
+	return v, nil
 }
 
 // RandomText implements randomText. It draws the words twice from the same
-// PCG state, once to size the buffer and once to fill it, so a prompt costs
+// PCG state, once to size the buffer and once to fill it, so the text costs
 // exactly one allocation.
 func (v *wordVocab) RandomText(src *rand.PCG, n int) string {
 	if n <= 0 {
@@ -91,16 +121,16 @@ func (v *wordVocab) RandomText(src *rand.PCG, n int) string {
 	size := n - 1 // separators
 	for range n {
 		hi, _ := bits.Mul64(replay.Uint64(), k)
-		size += len(v.words[hi])
+		size += int(v.lens[hi])
 	}
-	var b strings.Builder
-	b.Grow(size)
-	for j := range n {
-		if j > 0 {
-			b.WriteByte(' ')
-		}
+	// A cell may be stored up to its full width past the text's end.
+	buf := make([]byte, size+len(vocabCell{}))
+	p := 0
+	for range n {
 		hi, _ := bits.Mul64(src.Uint64(), k)
-		b.WriteString(v.words[hi])
+		*(*vocabCell)(buf[p:]) = v.cells[hi]
+		p += int(v.lens[hi]) + 1
 	}
-	return b.String()
+	// buf is never written again, so it can back the string directly.
+	return unsafe.String(unsafe.SliceData(buf), size)
 }

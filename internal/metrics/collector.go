@@ -234,6 +234,16 @@ func (c *Collector) Report() *Lifecycle {
 	return l
 }
 
+// Compute is the lifecycle report of a slice of records (nil when empty): a
+// Collector fed every record.
+func Compute(recs []*record.Record, opts Options) *Lifecycle {
+	c := NewCollector(opts)
+	for _, r := range recs {
+		c.Add(r)
+	}
+	return c.Report()
+}
+
 // tokenUsage is the reference's summarize_prompt_token_usage. Records carry no
 // cached-token count yet, so cached is 0 and uncached is the total.
 func tokenUsage(perRequest []float64, ps []float64) TokenUsage {

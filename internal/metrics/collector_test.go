@@ -228,3 +228,19 @@ func BenchmarkCollector100k(b *testing.B) {
 		}
 	}
 }
+
+func TestComputeEqualsCollector(t *testing.T) {
+	t.Parallel()
+	// Compute is only a convenience over Collector.
+	opts := Options{MaxErrorMessages: 100}
+	c := NewCollector(opts)
+	for _, r := range craftedRun() {
+		c.Add(r)
+	}
+	if got, want := Compute(craftedRun(), opts), c.Report(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("Compute differs from Collector:\n%s\n%s", dump(got), dump(want))
+	}
+	if Compute(nil, opts) != nil {
+		t.Fatal("Compute(nil) != nil")
+	}
+}

@@ -230,6 +230,9 @@ func (s *Summary) MarshalJSON() ([]byte, error) {
 // Fields returns the summary's keys and values in JSON order, for writers that
 // lay the object out themselves (the report package's indented writer).
 func (s *Summary) Fields() (keys []string, values []float64) {
+	if s == nil {
+		return nil, nil
+	}
 	keys = make([]string, 0, 3+len(s.Percentiles))
 	values = make([]float64, 0, 3+len(s.Percentiles))
 	keys = append(keys, "mean", "min", "max")

@@ -226,7 +226,6 @@ func startSim(cfg *config.Config, log *slog.Logger) (*sim.Running, error) {
 	return srv, nil
 }
 
-
 // simOptions maps server.sim (and server.model_name) onto the simulator's
 // options; unset fields keep the simulator's defaults. The embedded
 // simulator always listens on a free loopback port.
