@@ -2,12 +2,8 @@ package config
 
 import (
 	"fmt"
-	"math"
 	"reflect"
 	"strconv"
-	"strings"
-	"sync"
-	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -106,92 +102,13 @@ func describe(n *yaml.Node) string {
 		if isNull(n) {
 			return "null"
 		}
-		v := n.Value
-		if len(v) > 60 {
-			v = v[:57] + "..."
-		}
+		v := truncate(n.Value, 60)
 		if n.ShortTag() == "!!str" {
 			return strconv.Quote(v)
 		}
 		return v
 	}
 	return "an unexpected YAML node"
-}
-
-// fieldMeta is what the struct and cfg tags say about one field.
-type fieldMeta struct {
-	name     string
-	aliases  []string
-	index    int
-	newer    bool
-	ext      bool
-	nonnull  bool
-	secret   bool
-	headers  bool
-	session  bool
-	lenKind  bool
-	duration bool
-	schema   string
-	// schemaPtr is a nested free-form schema, for Marshal's key order.
-	schemaPtr *keySchema
-}
-
-// structMeta describes a config struct type.
-type structMeta struct {
-	fields []fieldMeta
-	byName map[string]int // name or alias -> index into fields
-	names  []string       // primary names, in order
-}
-
-var metaCache sync.Map // reflect.Type -> *structMeta
-
-func metaOf(t reflect.Type) *structMeta {
-	if m, ok := metaCache.Load(t); ok {
-		return m.(*structMeta)
-	}
-	m := &structMeta{byName: map[string]int{}}
-	for i := range t.NumField() {
-		f := t.Field(i)
-		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-		if name == "" || name == "-" || !f.IsExported() {
-			continue
-		}
-		fm := fieldMeta{name: name, index: i}
-		for opt := range strings.SplitSeq(f.Tag.Get("cfg"), ",") {
-			k, v, _ := strings.Cut(opt, "=")
-			switch k {
-			case "newer":
-				fm.newer = true
-			case "ext":
-				fm.ext = true
-			case "nonnull":
-				fm.nonnull = true
-			case "secret":
-				fm.secret = true
-			case "headers":
-				fm.headers = true
-			case "session":
-				fm.session = true
-			case "len":
-				fm.lenKind = true
-			case "duration":
-				fm.duration = true
-			case "schema":
-				fm.schema = v
-			case "alias":
-				fm.aliases = append(fm.aliases, v)
-			}
-		}
-		idx := len(m.fields)
-		m.fields = append(m.fields, fm)
-		m.names = append(m.names, name)
-		m.byName[name] = idx
-		for _, a := range fm.aliases {
-			m.byName[a] = idx
-		}
-	}
-	actual, _ := metaCache.LoadOrStore(t, m)
-	return actual.(*structMeta)
 }
 
 // pair is one key/value of a mapping, merge keys already expanded.
@@ -547,112 +464,4 @@ func (d *decoder) toAny(n *yaml.Node, path string) any {
 		return n.Value
 	}
 	return nil
-}
-
-func (d *decoder) decodeString(n *yaml.Node, v reflect.Value, path string) {
-	if n.Kind != yaml.ScalarNode || isNull(n) {
-		d.typeErr(n, path, "a string")
-		return
-	}
-	switch n.ShortTag() {
-	case "!!str", "!!timestamp":
-		v.SetString(n.Value)
-	default:
-		d.failAt(n, path, "%s: expected a string, got %s (quote it to use it as a string)", displayPath(path), describe(n))
-	}
-}
-
-// boolWords are the strings pydantic (and PyYAML's YAML 1.1) read as booleans.
-var boolWords = map[string]bool{
-	"true": true, "t": true, "yes": true, "y": true, "on": true, "1": true,
-	"false": false, "f": false, "no": false, "n": false, "off": false, "0": false,
-}
-
-func (d *decoder) scalarBool(n *yaml.Node, path string) (bool, bool) {
-	if n.Kind == yaml.ScalarNode && !isNull(n) {
-		switch n.ShortTag() {
-		case "!!bool", "!!str", "!!int":
-			if b, ok := boolWords[strings.ToLower(n.Value)]; ok {
-				return b, true
-			}
-		}
-	}
-	d.typeErr(n, path, "a boolean (true or false)")
-	return false, false
-}
-
-func (d *decoder) scalarInt(n *yaml.Node, path string, bits int) (int64, bool) {
-	if n.Kind == yaml.ScalarNode {
-		switch n.ShortTag() {
-		case "!!int":
-			var i int64
-			if err := n.Decode(&i); err == nil && (bits == 64 || i == int64(int32(i))) {
-				return i, true
-			}
-			d.failAt(n, path, "%s: integer %s is out of range", displayPath(path), n.Value)
-			return 0, false
-		case "!!float":
-			var f float64
-			if err := n.Decode(&f); err == nil && f == math.Trunc(f) && math.Abs(f) < 1<<62 {
-				return int64(f), true
-			}
-		}
-	}
-	d.typeErr(n, path, "an integer")
-	return 0, false
-}
-
-func (d *decoder) scalarFloat(n *yaml.Node, path string) (float64, bool) {
-	if n.Kind == yaml.ScalarNode {
-		switch n.ShortTag() {
-		case "!!int", "!!float":
-			var f float64
-			if err := n.Decode(&f); err == nil {
-				if math.IsInf(f, 0) || math.IsNaN(f) {
-					d.failAt(n, path, "%s: expected a finite number, got %s", displayPath(path), n.Value)
-					return 0, false
-				}
-				return f, true
-			}
-		}
-	}
-	d.typeErr(n, path, "a number")
-	return 0, false
-}
-
-// decodeLen decodes a shared_prefix length: an integer, a Distribution
-// mapping (stored as *Distribution) or an expression string.
-func (d *decoder) decodeLen(n *yaml.Node, v reflect.Value, path string) {
-	const want = "an integer, a distribution mapping or an expression string"
-	switch {
-	case n.Kind == yaml.MappingNode:
-		p := d.df.newValue(reflect.TypeFor[Distribution]())
-		d.decodeStruct(n, p.Elem(), path)
-		v.Set(p)
-	case n.Kind == yaml.ScalarNode && (n.ShortTag() == "!!int" || n.ShortTag() == "!!float"):
-		if i, ok := d.scalarInt(n, path, 64); ok {
-			v.Set(reflect.ValueOf(int(i)))
-		}
-	case n.Kind == yaml.ScalarNode && n.ShortTag() == "!!str":
-		v.Set(reflect.ValueOf(n.Value))
-	default:
-		d.typeErr(n, path, want)
-	}
-}
-
-// decodeDuration decodes one of our Go-duration fields (server.sim).
-func (d *decoder) decodeDuration(n *yaml.Node, v reflect.Value, path string) {
-	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!int" && n.Value == "0" {
-		v.SetString("0s")
-		return
-	}
-	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!str" {
-		d.failAt(n, path, "%s: expected a Go duration string like \"50ms\", got %s", displayPath(path), describe(n))
-		return
-	}
-	if _, err := time.ParseDuration(n.Value); err != nil {
-		d.failAt(n, path, "%s: expected a Go duration string like \"50ms\", got %s", displayPath(path), describe(n))
-		return
-	}
-	v.SetString(n.Value)
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"sort"
 	"strings"
 	"testing"
@@ -132,6 +133,12 @@ func TestDefaults(t *testing.T) {
 	if cfg.Server.Type != ServerVLLM {
 		t.Errorf("server.type default = %q, want vllm", cfg.Server.Type)
 	}
+	// Defaults is the same effective config, with the real clock and CPU count.
+	d := Defaults()
+	if d.Server != nil || d.Load.NumWorkers != max(1, runtime.NumCPU()) || d.Load.BaseSeed < testNow.UnixMilli() ||
+		d.Storage.LocalStorage.Path != defaultStoragePath || d.API.Type != APICompletion {
+		t.Errorf("Defaults() = %+v", d)
+	}
 }
 
 // TestPartialDefaults: a nested object given partly gets its other fields from
@@ -150,7 +157,9 @@ func TestPartialDefaults(t *testing.T) {
 		{"report.prometheus given empty gets summary=true, per_stage=false", "report:\n  prometheus: {}\n",
 			func(c *Config) any { return *c.Report.Prometheus }, PrometheusReport{Summary: true}},
 		{"request_lifecycle keeps its other defaults", "report:\n  request_lifecycle: {per_request: true}\n",
-			func(c *Config) any { return c.Report.RequestLifecycle.Summary && c.Report.RequestLifecycle.PerAdapter && c.Report.RequestLifecycle.PerRequest }, true},
+			func(c *Config) any {
+				return c.Report.RequestLifecycle.Summary && c.Report.RequestLifecycle.PerAdapter && c.Report.RequestLifecycle.PerRequest
+			}, true},
 		{"sweep", "load:\n  sweep: {type: linear}\n", func(c *Config) any { return *c.Load.Sweep },
 			SweepConfig{Type: "linear", NumRequests: 2000, Timeout: 60, NumStages: 5, StageDuration: 180, SaturationPercentile: 95}},
 		{"prometheus client", "metrics:\n  type: prometheus\n  prometheus: {url: 'http://p:9090'}\n", func(c *Config) any { return *c.Metrics.Prometheus },
@@ -293,6 +302,7 @@ func TestLoadErrors(t *testing.T) {
 			want: []string{`config.yml:4: load.stages[0].duration: expected an integer, got 1.5`},
 		},
 		{
+			// A word that is no boolean in YAML 1.1 nor to pydantic.
 			name: "bool",
 			yml:  minimal + "api:\n  streaming: maybe\n",
 			want: []string{`config.yml:8: api.streaming: expected a boolean (true or false), got "maybe"`},
@@ -304,52 +314,61 @@ func TestLoadErrors(t *testing.T) {
 			want: []string{`config.yml:7: server.model_name: expected a string, got 123 (quote it to use it as a string)`},
 		},
 		{
+			// pydantic would take inf; a stage at an infinite rate is never meant.
 			name: "inf rate",
 			yml:  "server: {type: mock}\nload:\n  stages:\n  - {rate: .inf, duration: 1}\n",
 			want: []string{`config.yml:4: load.stages[0].rate: expected a finite number, got .inf`},
 		},
 		{
+			// A single stage written without the list dash.
 			name: "list expected",
 			yml:  "server: {type: mock}\nload:\n  stages: {rate: 1}\n",
 			want: []string{`config.yml:3: load.stages: expected a list, got a mapping`},
 		},
 		{
-			// load is not Optional in the reference.
+			// report is not Optional in the reference.
 			name: "null section",
 			yml:  minimal + "report: null\n",
 			want: []string{`config.yml:7: report: expected a mapping, got null`},
 		},
 		{
+			// A pointer in Go, but not Optional in the reference.
 			name: "session_lifecycle may not be null",
 			yml:  minimal + "report:\n  session_lifecycle: null\n",
 			want: []string{`config.yml:8: report.session_lifecycle: expected a mapping (it may not be null), got null`},
 		},
 		{
+			// A file that is a list, not a config.
 			name: "root must be a mapping",
 			yml:  "- a\n",
 			want: []string{`config.yml:1: <root>: expected a mapping, got a list`},
 		},
 		{
+			// One line with the file and the line of the open bracket (yaml.v3's 0-based parser lines corrected).
 			name: "yaml syntax error is one line",
 			yml:  "load:\n  stages: [1, 2\nserver: 3\n",
 			want: []string{`config.yml:2: YAML syntax error: did not find expected ',' or ']'`},
 		},
 		{
+			// PyYAML's safe_load refuses a second document too.
 			name: "second document",
 			yml:  minimal + "---\nload: {}\n",
 			want: []string{`config.yml:7: a config file holds one YAML document; found a second one (remove the "---" separator)`},
 		},
 		{
+			// PyYAML keeps the last silently; we say so.
 			name: "duplicate key",
 			yml:  minimal + "api: {type: chat}\napi: {type: chat}\n",
 			want: []string{`config.yml:8: duplicate key "api" in <root> (first given at line 7)`},
 		},
 		{
+			// Two names for one field would make the value ambiguous.
 			name: "alias and name together",
 			yml:  minimal + "data:\n  shared_prefix:\n    num_groups: 1\n    num_unique_system_prompts: 2\n",
 			want: []string{`config.yml:10: data.shared_prefix.num_unique_system_prompts: "num_groups" and "num_unique_system_prompts" name the same field; give one`},
 		},
 		{
+			// StandardLoadStage: rate > 0, duration > 0.
 			name: "rate and duration must be positive",
 			yml:  "server: {type: mock}\nload:\n  stages:\n  - rate: 0\n    duration: -1\n",
 			want: []string{
@@ -358,6 +377,7 @@ func TestLoadErrors(t *testing.T) {
 			},
 		},
 		{
+			// StandardLoadStage forbids the concurrent fields.
 			name: "constant stage with concurrent fields",
 			yml:  "server: {type: mock}\nload:\n  stages:\n  - {rate: 1, duration: 1, num_requests: 5, concurrency_level: 2}\n",
 			want: []string{
@@ -366,6 +386,7 @@ func TestLoadErrors(t *testing.T) {
 			},
 		},
 		{
+			// Both fields are required; the error points at the stage.
 			name: "constant stage missing fields",
 			yml:  "server: {type: mock}\nload:\n  type: poisson\n  stages:\n  - {}\n",
 			want: []string{
@@ -374,6 +395,7 @@ func TestLoadErrors(t *testing.T) {
 			},
 		},
 		{
+			// ConcurrentLoadStage: both counts > 0; session fields are another type's.
 			name: "concurrent stage shape",
 			yml:  "server: {type: mock}\nload:\n  type: concurrent\n  stages:\n  - {num_requests: 0}\n  - {num_requests: 3, concurrency_level: 2, timeout: 3}\n",
 			want: []string{
@@ -383,6 +405,7 @@ func TestLoadErrors(t *testing.T) {
 			},
 		},
 		{
+			// TraceSessionReplayLoadStage takes only session fields; session_rate is capped.
 			name: "trace_session_replay stage shape",
 			yml:  "server: {type: mock}\nload:\n  type: trace_session_replay\n  stages:\n  - {rate: 1, concurrent_sessions: 2, session_rate: 3}\n",
 			want: []string{
@@ -391,21 +414,25 @@ func TestLoadErrors(t *testing.T) {
 			},
 		},
 		{
+			// main.py refuses to run without stages or a sweep; no line to point at.
 			name: "no stages and no sweep",
 			yml:  "server: {type: mock}\n",
 			want: []string{`config.yml: load.stages: no stages; give at least one stage (or a load.sweep)`},
 		},
 		{
+			// LoadConfig's validator.
 			name: "sweep with concurrent",
 			yml:  "server: {type: mock}\nload:\n  type: concurrent\n  sweep: {type: linear}\n",
 			want: []string{`config.yml:4: load.sweep: cannot be used with load.type concurrent`},
 		},
 		{
+			// SweepConfig.type has no default.
 			name: "sweep type required",
 			yml:  "server: {type: mock}\nload:\n  sweep: {num_stages: 3}\n",
 			want: []string{`config.yml:3: load.sweep.type: required; one of geometric, linear`},
 		},
 		{
+			// MultiLoRA splits must add up to 1.0; names are required.
 			name: "lora splits must sum to 1",
 			yml:  "server: {type: mock}\nload:\n  stages: [{rate: 1, duration: 1}]\n  lora_traffic_split:\n  - {name: a, split: 0.5}\n  - {split: 0.4}\n",
 			want: []string{
@@ -427,6 +454,7 @@ func TestLoadErrors(t *testing.T) {
 			},
 		},
 		{
+			// The six DistributionType values.
 			name: "distribution type",
 			yml:  minimal + "data:\n  input_distribution: {type: gauss}\n",
 			want: []string{`config.yml:8: data.input_distribution.type: "gauss" is not allowed (allowed: normal, skew_normal, lognormal, uniform, poisson, fixed)`},
@@ -441,6 +469,7 @@ func TestLoadErrors(t *testing.T) {
 			},
 		},
 		{
+			// main.py's checks for random, and its generator's API support.
 			name: "random needs distributions and completion",
 			yml:  minimal + "api: {type: chat}\ndata:\n  type: random\n",
 			want: []string{
@@ -450,6 +479,7 @@ func TestLoadErrors(t *testing.T) {
 			},
 		},
 		{
+			// Distribution's validator: min <= max, std_dev or variance.
 			name: "distribution bounds",
 			yml:  minimal + "data:\n  output_distribution: {min: 10, max: 5, std_dev: 2, variance: 9}\n",
 			want: []string{
@@ -458,31 +488,37 @@ func TestLoadErrors(t *testing.T) {
 			},
 		},
 		{
+			// Newer inference-perf syntax, named rather than a bare type error.
 			name: "distribution expression strings",
 			yml:  minimal + "data:\n  input_distribution: Normal(512, 200)\n",
 			want: []string{`config.yml:8: data.input_distribution: expected a distribution mapping (expression strings like "Normal(512, 200)" are not supported yet), got "Normal(512, 200)"`},
 		},
 		{
+			// main.py: "model server client config missing".
 			name: "server missing",
 			yml:  "load:\n  stages: [{rate: 1, duration: 1}]\n",
 			want: []string{`config.yml: server: missing: the model server under test, e.g. {type: vllm, base_url: http://localhost:8000} (or {type: sim} for the embedded simulator)`},
 		},
 		{
+			// base_url is required (but for mock and sim); located at the server section.
 			name: "base_url required and checked",
 			yml:  "load:\n  stages: [{rate: 1, duration: 1}]\nserver:\n  type: openai\n",
 			want: []string{`config.yml:3: server.base_url: required for server.type openai, e.g. http://localhost:8000`},
 		},
 		{
+			// A URL without a scheme would fail at the first request.
 			name: "base_url must be http(s)",
 			yml:  "load:\n  stages: [{rate: 1, duration: 1}]\nserver:\n  base_url: localhost:8000\n",
 			want: []string{`config.yml:4: server.base_url: "localhost:8000" is not an http(s) URL like http://localhost:8000`},
 		},
 		{
+			// PrometheusClientConfig's check_exclusive_fields.
 			name: "prometheus url xor google_managed",
 			yml:  minimal + "metrics:\n  type: prometheus\n  prometheus: {url: 'http://p:9090', google_managed: true}\n",
 			want: []string{`config.yml:9: metrics.prometheus: exactly one of url or google_managed must be set`},
 		},
 		{
+			// metrics.type is required, and a prometheus section needs a target.
 			name: "prometheus needs one of them",
 			yml:  minimal + "metrics:\n  prometheus: {scrape_interval: 5}\n",
 			want: []string{
@@ -491,6 +527,7 @@ func TestLoadErrors(t *testing.T) {
 			},
 		},
 		{
+			// Only the five known constraints, each a positive number of seconds.
 			name: "goodput constraint names",
 			yml:  minimal + "report:\n  goodput:\n    constraints: {ttf: 0.5, itl: 0}\n",
 			want: []string{
@@ -508,6 +545,7 @@ func TestLoadErrors(t *testing.T) {
 			},
 		},
 		{
+			// A name with no breaker behind it would be silently ignored.
 			name: "load.circuit_breakers names a defined breaker",
 			yml:  minimal + "  base_url: http://h:1\n",
 			ov:   []Override{{"load.circuit_breakers", `["cb"]`}},
@@ -520,11 +558,13 @@ func TestLoadErrors(t *testing.T) {
 			want: []string{`config.yml:9: unknown key "imagee" in data.multimodal; did you mean "image"?`},
 		},
 		{
+			// DataConfig's validate_use_chat_template_scope.
 			name: "use_chat_template only for random",
 			yml:  minimal + "data:\n  use_chat_template: true\n",
 			want: []string{`config.yml:8: data.use_chat_template: only the random data generator uses it; unset it or set data.type to random`},
 		},
 		{
+			// Our extension: Go durations, positive counts, one model.
 			name: "sim durations and model",
 			yml:  "load:\n  stages: [{rate: 1, duration: 1}]\nserver:\n  type: sim\n  model_name: a\n  sim: {model: b, ttft: fast, itl: -1ms, output_tokens: 0}\n",
 			want: []string{

@@ -287,10 +287,13 @@ func quoteStr(s string) string {
 			break
 		}
 	}
-	if printable {
+	// "<<" is plain to yaml.v3's encoder, but read back it is a merge key.
+	if printable && s != "<<" {
 		if out, err := yaml.Marshal(s); err == nil && strings.TrimSuffix(string(out), "\n") == s {
 			return s
 		}
+	}
+	if printable {
 		return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 	}
 	q, _ := json.Marshal(s) // a JSON string is a YAML double-quoted scalar

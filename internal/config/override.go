@@ -308,8 +308,5 @@ func (d *decoder) overrideSchemaKey(v reflect.Value, fm *fieldMeta, head, keys [
 }
 
 func quoteShort(s string) string {
-	if len(s) > 80 {
-		s = s[:77] + "..."
-	}
-	return strconv.Quote(s)
+	return strconv.Quote(truncate(s, 80))
 }

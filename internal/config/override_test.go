@@ -20,10 +20,13 @@ func TestOverrides(t *testing.T) {
 			name: "stages as JSON replace the file's",
 			yml:  minimal,
 			ov:   []Override{{"load.stages", `[{"rate":5,"duration":10},{"rate":7.5,"duration":2}]`}},
-			got:  func(c *Config) any { return []float64{*c.Load.Stages[0].Rate, *c.Load.Stages[1].Rate, float64(len(c.Load.Stages))} },
+			got: func(c *Config) any {
+				return []float64{*c.Load.Stages[0].Rate, *c.Load.Stages[1].Rate, float64(len(c.Load.Stages))}
+			},
 			want: []float64{5, 7.5, 2},
 		},
 		{
+			// A string is taken as is.
 			name: "string scalar",
 			yml:  minimal,
 			ov:   []Override{{"server.base_url", "http://10.0.0.1:8000"}},
@@ -42,6 +45,7 @@ func TestOverrides(t *testing.T) {
 			want: []bool{true, true, false, false},
 		},
 		{
+			// Parsed by the field's type (int for num_workers, float for interval), spaces trimmed as int() does.
 			name: "numbers by field type",
 			yml:  minimal,
 			ov:   []Override{{"load.num_workers", " 8 "}, {"load.interval", "0.25"}, {"load.base_seed", "42"}, {"load.request_timeout", "30"}},
@@ -51,10 +55,13 @@ func TestOverrides(t *testing.T) {
 			want: []any{8, 0.25, int64(42), 30.0},
 		},
 		{
+			// Our addition: the reference cannot clear a field.
 			name: "null clears",
 			yml:  minimal + "  model_name: m\nstorage:\n  local_storage: {path: x, report_file_prefix: p}\n",
 			ov:   []Override{{"server.model_name", "null"}, {"storage.local_storage.report_file_prefix", "null"}},
-			got:  func(c *Config) any { return c.Server.ModelName == nil && c.Storage.LocalStorage.ReportFilePrefix == nil },
+			got: func(c *Config) any {
+				return c.Server.ModelName == nil && c.Storage.LocalStorage.ReportFilePrefix == nil
+			},
 			want: true,
 		},
 		{
@@ -75,6 +82,7 @@ func TestOverrides(t *testing.T) {
 			want: Distribution{Min: 1, Max: 20, Mean: 512, StdDev: 200, Type: "uniform"},
 		},
 		{
+			// Deep merge of dicts, as the reference's deep_merge.
 			name: "map JSON merges",
 			yml:  minimal + "api:\n  headers: {A: a, B: b}\n",
 			ov:   []Override{{"api.headers", `{"B": "x", "C": "c"}`}},
@@ -82,6 +90,7 @@ func TestOverrides(t *testing.T) {
 			want: map[string]string{"A": "a", "B": "x", "C": "c"},
 		},
 		{
+			// The reference's flag is the field name (num_groups), not the alias.
 			name: "alias path",
 			yml:  minimal + "data:\n  shared_prefix: {}\n",
 			ov:   []Override{{"data.shared_prefix.num_groups", "3"}},
@@ -89,6 +98,7 @@ func TestOverrides(t *testing.T) {
 			want: 3,
 		},
 		{
+			// Overrides apply in order.
 			name: "later override wins",
 			yml:  minimal,
 			ov:   []Override{{"api.type", "chat"}, {"api.type", "completion"}},
@@ -96,6 +106,7 @@ func TestOverrides(t *testing.T) {
 			want: "completion",
 		},
 		{
+			// Paths reach into sections kept free-form (features not built yet).
 			name: "key inside a free-form section",
 			yml:  minimal,
 			ov:   []Override{{"data.multimodal.image", `{"count": 2}`}},
@@ -103,10 +114,13 @@ func TestOverrides(t *testing.T) {
 			want: map[string]any{"image": map[string]any{"count": 2}},
 		},
 		{
+			// Go durations and shared_prefix lengths need no JSON.
 			name: "duration and length plain values",
 			yml:  "load:\n  stages: [{rate: 1, duration: 1}]\nserver: {type: sim}\ndata:\n  shared_prefix: {}\n",
 			ov:   []Override{{"server.sim.ttft", "2s"}, {"data.shared_prefix.question_len", "7"}, {"data.shared_prefix.output_len", "Normal(5, 1)"}},
-			got:  func(c *Config) any { return []any{c.Server.Sim.TTFT, c.Data.SharedPrefix.QuestionLen, c.Data.SharedPrefix.OutputLen} },
+			got: func(c *Config) any {
+				return []any{c.Server.Sim.TTFT, c.Data.SharedPrefix.QuestionLen, c.Data.SharedPrefix.OutputLen}
+			},
 			want: []any{"2s", 7, "Normal(5, 1)"},
 		},
 		{
@@ -136,14 +150,19 @@ func TestOverrideErrors(t *testing.T) {
 		ov   []Override
 		want []string
 	}{
+		// A typo in a flag gets the closest valid path.
 		{"unknown path suggests", []Override{{"load.stagse", "[]"}},
 			[]string{`--load.stagse: unknown override path "load.stagse"; did you mean "load.stages"?`}},
+		// Nothing close: point at the list.
 		{"unknown path far from any", []Override{{"zzz.qqq.www", "1"}},
 			[]string{`--zzz.qqq.www: unknown override path "zzz.qqq.www"; see the list of valid paths (--help)`}},
+		// A scalar has no sub-keys.
 		{"path through a scalar", []Override{{"api.type.x", "1"}},
 			[]string{`--api.type.x: unknown override path "api.type.x"; did you mean "api.type"?`}},
+		// Invalid JSON is reported with the decoder's reason.
 		{"bad JSON", []Override{{"load.stages", `[{"rate": 5,}]`}},
 			[]string{`--load.stages: invalid JSON value "[{\"rate\": 5,}]": invalid character '}' looking for beginning of object key string`}},
+		// Valid JSON, wrong type for the field.
 		{"JSON of the wrong shape", []Override{{"load.stages", `{"rate": 5}`}},
 			[]string{`--load.stages: expected a list, got a mapping`}},
 		// Errors inside the JSON name the element.
@@ -154,10 +173,13 @@ func TestOverrideErrors(t *testing.T) {
 		// A typo should not silently turn a switch off (the reference reads it as false).
 		{"bad bool", []Override{{"api.streaming", "ture"}},
 			[]string{`--api.streaming: expected a boolean (true/false, 1/0, yes/no), got "ture"`}},
+		// argparse's int() rejects 2.5 too.
 		{"bad int", []Override{{"load.num_workers", "2.5"}},
 			[]string{`--load.num_workers: expected an integer, got "2.5"`}},
+		// float() rejects words.
 		{"bad float", []Override{{"load.interval", "soon"}},
 			[]string{`--load.interval: expected a number, got "soon"`}},
+		// load.type has no null.
 		{"null where not allowed", []Override{{"load.type", "null"}},
 			[]string{`--load.type: may not be null`}},
 		// Validation problems of overridden values point at the override.
@@ -165,6 +187,7 @@ func TestOverrideErrors(t *testing.T) {
 			[]string{`--load.stages: load.stages[0].rate: must be > 0, got -1.0`}},
 		{"enum via override", []Override{{"api.type", "chatt"}},
 			[]string{`--api.type: "chatt" is not allowed; did you mean "chat"? (allowed: completion, chat, anthropic_messages, embeddings)`}},
+		// Keys of free-form sections are checked too.
 		{"free-form key typo", []Override{{"data.multimodal.imag", "{}"}},
 			[]string{`--data.multimodal.imag: unknown override path "data.multimodal.imag"; did you mean "data.multimodal.image"?`}},
 	}

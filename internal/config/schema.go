@@ -96,5 +96,5 @@ var schemas = map[string]*keySchema{
 	"sharegpt4video": {keys: []string{"token", "cache_dir", "representation", "target_resolution",
 		"max_frames_per_request", "insertion_point", "hf_dataset_name", "hf_data_files", "hf_split"}},
 	"cb_metrics": {keys: []string{"matches", "rules"}},
-	"cb_trigger": {keys: []string{"type", "threshold", "window_sec", "min_samples"}},
+	"cb_trigger": {keys: []string{"type", "window_sec", "threshold", "min_samples"}},
 }

@@ -21,6 +21,9 @@ func (e *UnsupportedError) Error() string {
 // of them joined (each an *UnsupportedError), so that a config is never run
 // with a setting silently ignored. Keys left at their defaults pass.
 func CheckSupported(cfg *Config) error {
+	if cfg == nil {
+		return errors.New("config: CheckSupported of a nil config")
+	}
 	c := supportCheck{m: marshaller{loadType: cfg.Load.Type}}
 
 	a := &cfg.API
@@ -95,9 +98,5 @@ func (c *supportCheck) unset(key string, val any) {
 }
 
 func (c *supportCheck) render(val any) string {
-	s := flow(c.m.node(reflect.ValueOf(val), nil))
-	if len(s) > 120 {
-		s = s[:117] + "..."
-	}
-	return s
+	return truncate(flow(c.m.node(reflect.ValueOf(val), nil)), 120)
 }
