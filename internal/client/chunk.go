@@ -53,6 +53,9 @@ type decoder struct {
 	scratch  []byte
 	keyBuf   []byte
 	msgParts []span
+	// skipMeta leaves id and model undecoded (absent), for speed once the
+	// caller has them.
+	skipMeta bool
 }
 
 // decode parses in into c. On error c is unspecified.
@@ -95,9 +98,9 @@ func (d *decoder) top(c *chunk) error {
 		case "usage":
 			err = d.usage(c)
 		case "id":
-			err = d.optString(&c.id)
+			err = d.meta(&c.id)
 		case "model":
-			err = d.optString(&c.model)
+			err = d.meta(&c.model)
 		case "error":
 			err = d.errValue(c)
 		default:
@@ -338,6 +341,16 @@ func truthy(v []byte) bool {
 	}
 }
 
+// meta reads id or model, which the client needs once per response: after
+// that (skipMeta) they are only validated.
+func (d *decoder) meta(s *span) error {
+	if d.skipMeta {
+		*s = span{}
+		return d.skip()
+	}
+	return d.optString(s)
+}
+
 // optString reads a string into *s, or marks *s absent for any other value.
 func (d *decoder) optString(s *span) error {
 	*s = span{}
@@ -429,15 +442,13 @@ func (d *decoder) arrNext(first bool) (more bool, err error) {
 // key reads a string, returning the raw bytes when it has no escapes.
 func (d *decoder) key() ([]byte, error) {
 	start := d.pos + 1
-	for i := start; i < len(d.in); i++ {
-		c := d.in[i]
-		if c == '"' {
-			d.pos = i + 1
-			return d.in[start:i], nil
-		}
-		if c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
-			break
-		}
+	i := start
+	for i < len(d.in) && plainASCII[d.in[i]] {
+		i++
+	}
+	if i < len(d.in) && d.in[i] == '"' {
+		d.pos = i + 1
+		return d.in[start:i], nil
 	}
 	var err error
 	d.keyBuf, err = d.str(d.keyBuf[:0])
@@ -451,6 +462,12 @@ func (d *decoder) str(dst []byte) ([]byte, error) {
 	i := d.pos + 1
 	start := i
 	for i < len(d.in) {
+		for i < len(d.in) && plainASCII[d.in[i]] {
+			i++
+		}
+		if i >= len(d.in) {
+			break
+		}
 		c := d.in[i]
 		switch {
 		case c == '"':
@@ -596,9 +613,30 @@ func (d *decoder) skip() error {
 	}
 }
 
+// Byte classes, as tables so that hot loops do one load and branch per byte.
+// plain: a string byte needing no attention when skipping (not a quote,
+// backslash or control character); plainASCII: the same, and ASCII, so it
+// can be copied as is when decoding; space: JSON whitespace.
+var plain, plainASCII, space = func() (p, a, s [256]bool) {
+	for c := 0x20; c < 256; c++ {
+		p[c] = c != '"' && c != '\\'
+		a[c] = p[c] && c < utf8.RuneSelf
+	}
+	for _, c := range []byte(" \t\n\r") {
+		s[c] = true
+	}
+	return p, a, s
+}()
+
 // skipString validates a string without decoding it.
 func (d *decoder) skipString() error {
 	for i := d.pos + 1; i < len(d.in); i++ {
+		for i < len(d.in) && plain[d.in[i]] {
+			i++
+		}
+		if i >= len(d.in) {
+			break
+		}
 		switch c := d.in[i]; {
 		case c == '"':
 			d.pos = i + 1
@@ -691,7 +729,7 @@ func (d *decoder) peek() byte {
 }
 
 func (d *decoder) ws() {
-	for d.pos < len(d.in) && isSpace(d.in[d.pos]) {
+	for d.pos < len(d.in) && space[d.in[d.pos]] {
 		d.pos++
 	}
 }

@@ -53,6 +53,8 @@ type httpClient struct {
 	timeoutS float64
 	pool     sync.Pool // *state
 	model    atomic.Pointer[string]
+	// drainGrace is the drainGrace constant; a field so tests can shorten it.
+	drainGrace time.Duration
 }
 
 func newHTTP(o Options) (*httpClient, error) {
@@ -83,6 +85,8 @@ func newHTTP(o Options) (*httpClient, error) {
 		spec:     bodySpec{chat: chat, ignoreEOS: o.IgnoreEOS, stream: o.Streaming},
 		chat:     chat,
 		timeoutS: o.Timeout.Seconds(),
+
+		drainGrace: drainGrace,
 	}
 	c.pool.New = func() any { return newState(c) }
 	return c, nil
@@ -252,6 +256,7 @@ func (c *httpClient) Do(ctx context.Context, req Request) *record.Record {
 	st := c.pool.Get().(*state)
 	st.refs.Store(1)
 	defer st.release()
+	st.out, st.chunks, st.raw = st.out[:0], st.chunks[:0], st.raw[:0]
 
 	model := c.o.Model
 	if req.LoRA != "" {
@@ -311,10 +316,9 @@ func (c *httpClient) Do(ctx context.Context, req Request) *record.Record {
 	rec.Status = resp.StatusCode
 
 	st.timed = timedReader{r: resp.Body, clk: c.clk}
-	st.raw = st.raw[:0]
 	switch {
 	case resp.StatusCode != http.StatusOK:
-		c.readFailure(ctx, reqCtx, resp, rec, st)
+		c.readFailure(resp, rec, st)
 	case c.o.Streaming:
 		c.readStream(ctx, reqCtx, cancel, resp, rec, st)
 	default:
@@ -347,8 +351,6 @@ func (c *httpClient) readStream(ctx, reqCtx context.Context, cancel context.Canc
 		st.timed.keep = &st.raw
 	}
 	st.sse.Reset(&st.timed)
-	st.out = st.out[:0]
-	st.chunks = st.chunks[:0]
 	var ch chunk
 	for {
 		data, err := st.sse.Next()
@@ -375,6 +377,7 @@ func (c *httpClient) readStream(ctx, reqCtx context.Context, cancel context.Canc
 			}
 			break
 		}
+		st.dec.skipMeta = rec.ResponseID != "" && rec.Model != ""
 		if err := st.dec.decode(data, &ch); err != nil {
 			rec.End = at
 			rec.Error = &record.Error{Type: ErrMalformed, Message: clip("malformed SSE chunk: " + err.Error() + ": " + string(data))}
@@ -412,8 +415,6 @@ func (c *httpClient) readStream(ctx, reqCtx context.Context, cancel context.Canc
 // no first token to time: Chunks stays empty, as the reference reports TTFT
 // for streaming only.
 func (c *httpClient) readUnary(ctx, reqCtx context.Context, resp *http.Response, rec *record.Record, st *state) {
-	st.out = st.out[:0]
-	st.chunks = st.chunks[:0]
 	var err error
 	st.raw, err = readAtMost(st.raw[:0], &st.timed, maxUnaryBody)
 	rec.End = c.clk.Now()
@@ -426,6 +427,7 @@ func (c *httpClient) readUnary(ctx, reqCtx context.Context, resp *http.Response,
 		return
 	}
 	var ch chunk
+	st.dec.skipMeta = false
 	if err := st.dec.decode(st.raw, &ch); err != nil {
 		rec.Error = &record.Error{Type: ErrMalformed, Message: clip("malformed response body: " + err.Error() + ": " + string(st.raw))}
 		return
@@ -447,9 +449,7 @@ func (c *httpClient) readUnary(ctx, reqCtx context.Context, resp *http.Response,
 
 // readFailure reads a non-200 response: its label comes from the status and
 // the server's message, as in the reference's reports.
-func (c *httpClient) readFailure(ctx, reqCtx context.Context, resp *http.Response, rec *record.Record, st *state) {
-	st.out = st.out[:0]
-	st.chunks = st.chunks[:0]
+func (c *httpClient) readFailure(resp *http.Response, rec *record.Record, st *state) {
 	st.raw, _ = readAtMost(st.raw[:0], &st.timed, maxErrorBody)
 	rec.End = c.clk.Now()
 	msg := ErrorMessage(st.raw)
@@ -510,7 +510,7 @@ func (c *httpClient) finish(rec *record.Record, st *state, req Request) {
 // drain reads the rest of a stream after [DONE] so the connection can be
 // reused, giving up (and closing it) after drainGrace.
 func (c *httpClient) drain(body io.Reader, cancel context.CancelFunc, st *state) {
-	t := time.AfterFunc(drainGrace, cancel)
+	t := time.AfterFunc(c.drainGrace, cancel)
 	c.drainBounded(body, st)
 	t.Stop()
 }
