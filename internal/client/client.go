@@ -120,25 +120,59 @@ func New(o Options) (Client, error) {
 	return newHTTP(o)
 }
 
-// NewFromConfig builds a client from a run's configuration. When
-// server.model_name is unset it asks the server (GET /v1/models) for 30 s at
-// most, like the reference.
+// ResolveModel fills server.model_name when it is unset: the mock server
+// type has a fixed name, any other asks the server (GET /v1/models, first
+// id, like the reference) for 30 s at most. The effective config, and so the
+// saved config.yaml, then names the model that was benchmarked.
+func ResolveModel(ctx context.Context, cfg *config.Config) error {
+	s := cfg.Server
+	if s == nil {
+		return errors.New("server: missing section (server.base_url is required)")
+	}
+	if s.ModelName != nil && *s.ModelName != "" {
+		return nil
+	}
+	m := MockModel
+	if s.Type != config.ServerMock {
+		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		apiKey := ""
+		if s.APIKey != nil {
+			apiKey = *s.APIKey
+		}
+		var err error
+		if m, err = DiscoverModel(ctx, s.BaseURL, apiKey, nil); err != nil {
+			return fmt.Errorf("server.model_name is not set and could not be discovered: %w", err)
+		}
+	}
+	s.ModelName = &m
+	return nil
+}
+
+// NewFromConfig builds a client from a run's configuration. The model name
+// must be known (see ResolveModel).
 func NewFromConfig(cfg *config.Config, clk *clock.Clock, tok tokenizer.Tokenizer) (Client, error) {
 	if cfg.Server == nil {
 		return nil, errors.New("server: missing section (server.base_url is required)")
 	}
 	s := cfg.Server
+	if s.ModelName == nil || *s.ModelName == "" {
+		return nil, errors.New("server.model_name: not set (call ResolveModel first)")
+	}
 	o := Options{
 		BaseURL:    s.BaseURL,
+		Model:      *s.ModelName,
 		APIType:    cfg.API.Type,
 		ServerType: s.Type,
 		Streaming:  cfg.API.Streaming,
 		IgnoreEOS:  s.IgnoreEOS,
 		Headers:    cfg.API.Headers,
 		KeepBodies: cfg.Report.RequestLifecycle.PerRequest,
-		MaxConns:   cfg.Load.WorkerMaxTCPConnections,
-		Clock:      clk,
-		Tokenizer:  tok,
+		// The reference's limit is per worker process; we have one process
+		// doing the work of all of them.
+		MaxConns:  max(1, cfg.Load.NumWorkers) * cfg.Load.WorkerMaxTCPConnections,
+		Clock:     clk,
+		Tokenizer: tok,
 	}
 	if s.APIKey != nil {
 		o.APIKey = *s.APIKey
@@ -154,20 +188,6 @@ func NewFromConfig(cfg *config.Config, clk *clock.Clock, tok tokenizer.Tokenizer
 			return nil, fmt.Errorf("load.request_timeout %g: must not be negative", *t)
 		}
 		o.Timeout = time.Duration(*t * float64(time.Second))
-	}
-	switch {
-	case s.ModelName != nil && *s.ModelName != "":
-		o.Model = *s.ModelName
-	case s.Type == config.ServerMock:
-		o.Model = MockModel
-	default:
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		m, err := DiscoverModel(ctx, s.BaseURL, o.APIKey, nil)
-		if err != nil {
-			return nil, err
-		}
-		o.Model = m
 	}
 	return New(o)
 }

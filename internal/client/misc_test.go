@@ -185,7 +185,7 @@ func TestNewFromConfig(t *testing.T) {
 	timeout := 2.5
 	cfg := &config.Config{
 		API:    config.APIConfig{Type: "chat", Streaming: true, Headers: map[string]string{"h": "v"}, SessionIDHeaderKey: &sess},
-		Load:   config.LoadConfig{WorkerMaxTCPConnections: 123, RequestTimeout: &timeout},
+		Load:   config.LoadConfig{NumWorkers: 2, WorkerMaxTCPConnections: 123, RequestTimeout: &timeout},
 		Report: config.ReportConfig{RequestLifecycle: config.RequestLifecycleReport{PerRequest: true}},
 		Server: &config.ServerConfig{Type: "vllm", ModelName: &model, BaseURL: "http://127.0.0.1:8000", IgnoreEOS: true, APIKey: &key},
 	}
@@ -197,28 +197,33 @@ func TestNewFromConfig(t *testing.T) {
 	defer c.Close()
 	o := c.(*httpClient).o
 	if o.Model != model || o.APIType != "chat" || !o.Streaming || !o.IgnoreEOS || o.APIKey != key || o.Headers["h"] != "v" ||
-		o.Timeout != 2500*time.Millisecond || o.MaxConns != 123 || !o.KeepBodies || o.SessionIDHeader != sess || o.Clock != clk {
+		o.Timeout != 2500*time.Millisecond || o.MaxConns != 246 || !o.KeepBodies || o.SessionIDHeader != sess || o.Clock != clk {
 		t.Fatalf("options %+v", o)
 	}
 	if c.(*httpClient).u.String() != "http://127.0.0.1:8000/v1/chat/completions" {
 		t.Fatalf("url %s", c.(*httpClient).u)
 	}
 
-	// Without a model name the server is asked.
+	// Without a model name, NewFromConfig refuses and ResolveModel asks the server.
 	srv, _ := canned(t, 200, "application/json", `{"data":[{"id":"discovered"}]}`)
 	cfg.Server.ModelName = nil
 	cfg.Server.BaseURL = srv.URL
-	c, err = NewFromConfig(cfg, clk, nil)
-	if err != nil {
+	if _, err := NewFromConfig(cfg, clk, nil); err == nil || !strings.Contains(err.Error(), "server.model_name") {
+		t.Fatalf("NewFromConfig without a model: err %v", err)
+	}
+	if err := ResolveModel(context.Background(), cfg); err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
-	if m := c.(*httpClient).o.Model; m != "discovered" {
+	if m := *cfg.Server.ModelName; m != "discovered" {
 		t.Fatalf("model %q", m)
 	}
 
-	// The mock server type needs no server.
+	// The mock server type needs no server and has a fixed model name.
 	cfg.Server.Type = "mock"
+	cfg.Server.ModelName = nil
+	if err := ResolveModel(context.Background(), cfg); err != nil || *cfg.Server.ModelName != MockModel {
+		t.Fatalf("mock model: %v", err)
+	}
 	if c, err := NewFromConfig(cfg, clk, nil); err != nil {
 		t.Fatal(err)
 	} else if _, ok := c.(*mockClient); !ok {

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"time"
 
 	"github.com/inference-perf-go/inference-perf/internal/client"
@@ -64,23 +63,10 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (*Outcome, error) {
 			"tokenizer.pretrained_model_name_or_path", *t.PretrainedModelNameOrPath)
 	}
 
-	if cfg.Server.ModelName == nil || *cfg.Server.ModelName == "" {
-		if cfg.Server.Type == config.ServerMock {
-			m := "mock"
-			cfg.Server.ModelName = &m
-		} else {
-			apiKey := ""
-			if cfg.Server.APIKey != nil {
-				apiKey = *cfg.Server.APIKey
-			}
-			m, err := client.DiscoverModel(ctx, cfg.Server.BaseURL, apiKey, &http.Client{Timeout: 10 * time.Second})
-			if err != nil {
-				return nil, fmt.Errorf("server.model_name is not set and could not be discovered: %w", err)
-			}
-			log.Info("discovered model from /v1/models", "model", m)
-			cfg.Server.ModelName = &m
-		}
+	if err := client.ResolveModel(ctx, cfg); err != nil {
+		return nil, err
 	}
+	log.Info("benchmarking", "model", *cfg.Server.ModelName, "base_url", cfg.Server.BaseURL, "api", cfg.API.Type, "streaming", cfg.API.Streaming)
 
 	clk := clock.New()
 	cl, err := client.NewFromConfig(cfg, clk, tok)
