@@ -63,6 +63,25 @@ func TestErrorMessage(t *testing.T) {
 	}
 }
 
+// FuzzErrorMessage: error bodies come from the server. Extracting their
+// message must never panic, and the result stays bounded.
+func FuzzErrorMessage(f *testing.F) {
+	for _, s := range []string{
+		`{"error": {"message": "x"}}`, `{"message": 1.5e3}`, `{"error": {}}`, `[]`, `null`, "",
+		`{"error": {"message": {"nested": [1, "a"]}}}`, "\xff\xfe", `{"message": "\u00e9"}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		got := ErrorMessage(body)
+		if len(got) > maxMessage+len("…(truncated)") {
+			t.Fatalf("ErrorMessage returned %d bytes, more than the bound", len(got))
+		}
+		_ = HTTPLabel(500, got)
+		_ = HTTPLabel(418, got)
+	})
+}
+
 func TestDiscoverModel(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

@@ -151,7 +151,7 @@ func (c *Collector) Add(r *record.Record) {
 	if r.Failed() {
 		c.failedLatency = append(c.failedLatency, r.Latency().Seconds())
 		c.failedPrompt = append(c.failedPrompt, float64(promptTokens(r)))
-		c.errors.add(ErrorType(r), r.Error.Message, r.SessionID)
+		c.errors.add(r.Error.Type, r.Error.Message, r.SessionID)
 		return
 	}
 

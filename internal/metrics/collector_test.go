@@ -30,7 +30,7 @@ func craftedRun() []*record.Record {
 		{ // failure: gateway timeout with an OpenAI-style error body
 			Streaming: true, Intended: ms(1000), Sent: ms(1000), End: ms(1500), SessionID: "s1",
 			ServerPromptTokens: record.Unknown, ClientPromptTokens: 20, ClientOutputTokens: record.Unknown, ServerOutputTokens: record.Unknown,
-			Status: 504, Error: &record.Error{Type: "HTTP Error", Message: `{"error":{"message":"upstream timeout"}}`},
+			Status: 504, Error: &record.Error{Type: "504 - Gateway Timeout", Message: "upstream timeout"},
 		},
 	}
 }
@@ -115,7 +115,7 @@ func TestCollectorAllFailures(t *testing.T) {
 	for i := range 3 {
 		c.Add(&record.Record{Sent: ms(float64(i) * 125), End: ms(float64(i)*125 + 500), ClientPromptTokens: 8,
 			ServerPromptTokens: record.Unknown, ClientOutputTokens: record.Unknown, ServerOutputTokens: record.Unknown,
-			Error: &record.Error{Type: "ClientConnectorError", Message: "Cannot connect to host 127.0.0.1:1"}})
+			Error: &record.Error{Type: "Connection Error", Message: "Cannot connect to host 127.0.0.1:1"}})
 	}
 	l := c.Report()
 	s := l.Successes
@@ -160,7 +160,7 @@ func TestMaxErrorMessagesCap(t *testing.T) {
 	c := NewCollector(Options{MaxErrorMessages: 2})
 	add := func(msg, session string) {
 		c.Add(&record.Record{Status: 500, SessionID: session,
-			Error: &record.Error{Type: "HTTP Error", Message: msg}})
+			Error: &record.Error{Type: "500 - Internal Server Error", Message: msg}})
 	}
 	add("a", "s1")
 	add("b", "")
@@ -178,7 +178,7 @@ func TestMaxErrorMessagesCap(t *testing.T) {
 
 	// 0 keeps counts and no messages.
 	c0 := NewCollector(Options{MaxErrorMessages: 0})
-	c0.Add(&record.Record{Status: 500, Error: &record.Error{Message: "x"}})
+	c0.Add(&record.Record{Status: 500, Error: &record.Error{Type: "500 - Internal Server Error", Message: "x"}})
 	if l := c0.Report().Failures.ByLabel; len(l) != 1 || l[0].Count != 1 || len(l[0].Messages) != 0 {
 		t.Fatalf("cap 0: %+v", l)
 	}
@@ -186,10 +186,12 @@ func TestMaxErrorMessagesCap(t *testing.T) {
 
 func TestByLabelOrder(t *testing.T) {
 	t.Parallel()
-	// Labels sort by descending count; ties keep first-seen order.
+	// Labels (the client's record.Error.Type, used as is) sort by descending
+	// count; ties keep first-seen order.
 	c := NewCollector(Options{MaxErrorMessages: 10})
+	labels := map[int]string{503: "503 - Service Unavailable", 429: "429 - Rate Limit", 502: "502 - Bad Gateway"}
 	for _, st := range []int{503, 429, 503, 502, 429, 503} {
-		c.Add(&record.Record{Status: st, Error: &record.Error{Message: "m"}})
+		c.Add(&record.Record{Status: st, Error: &record.Error{Type: labels[st], Message: "m"}})
 	}
 	var got []string
 	for _, l := range c.Report().Failures.ByLabel {

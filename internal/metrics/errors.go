@@ -1,43 +1,10 @@
 package metrics
 
 import (
-	"encoding/json"
-	"regexp"
 	"strconv"
-	"strings"
 
 	"github.com/inference-perf-go/inference-perf/internal/record"
 )
-
-// Error labels: the reference's make_concise_label tables (reportgen/base.py).
-var (
-	// httpCodeLabels are decided by the status code alone.
-	httpCodeLabels = map[string]string{
-		"429": "Rate Limit",
-		"500": "Internal Server Error",
-		"502": "Bad Gateway",
-		"503": "Service Unavailable",
-		"504": "Gateway Timeout",
-	}
-	// httpMessageLabels are inferred from the message of other HTTP errors,
-	// first match wins.
-	httpMessageLabels = []labelPattern{
-		{regexp.MustCompile(`(?i)context.window|context length|maximum context|max.?tokens|token.?limit`), "Context Window"},
-		{regexp.MustCompile(`(?i)invalid.?json|json.?parse|malformed.?json|unexpected.?token|expecting value|unterminated string|expecting ',' delimiter`), "Invalid JSON"},
-		{regexp.MustCompile(`(?i)timeout|timed.?out`), "Timeout"},
-		{regexp.MustCompile(`(?i)model.?not.?found|no such model`), "Model Not Found"},
-	}
-	// otherLabels classify errors that never got an HTTP status.
-	otherLabels = []labelPattern{
-		{regexp.MustCompile(`(?i)timeout|timed.?out`), "Timeout"},
-		{regexp.MustCompile(`(?i)connection.?refused|connect`), "Connection Error"},
-	}
-)
-
-type labelPattern struct {
-	re    *regexp.Regexp
-	label string
-}
 
 // ErrorType is the reference's error_type of a failed record: "HTTP Error
 // <status>" when the server answered with a status other than 200, else the
@@ -50,114 +17,6 @@ func ErrorType(r *record.Record) string {
 		return ""
 	}
 	return r.Error.Type
-}
-
-// ErrorLabel is the reference's make_concise_label: "<code> - <label>" for
-// HTTP errors (label from the code, else from the message, else "other");
-// for other errors a label matched from the message, else the lower-cased
-// error type. message should already be through ParseErrorMessage.
-func ErrorLabel(errorType, message string) string {
-	if code, ok := strings.CutPrefix(errorType, "HTTP Error "); ok {
-		if f := strings.Fields(code); len(f) > 0 {
-			code = f[len(f)-1]
-		} else {
-			code = "?"
-		}
-		if l, ok := httpCodeLabels[code]; ok {
-			return code + " - " + l
-		}
-		for _, p := range httpMessageLabels {
-			if p.re.MatchString(message) {
-				return code + " - " + p.label
-			}
-		}
-		return code + " - other"
-	}
-	for _, p := range otherLabels {
-		if p.re.MatchString(message) {
-			return p.label
-		}
-	}
-	if l := strings.ToLower(strings.TrimSpace(errorType)); l != "" {
-		return l
-	}
-	return "unknown" // the reference always has a type (an exception class name)
-}
-
-// ParseErrorMessage is the reference's parse_error_message: when raw is a JSON
-// object like {"error": {"message": "..."}} (or {"message": "..."}), the
-// inner message; otherwise raw unchanged. raw is untrusted server output.
-func ParseErrorMessage(raw string) string {
-	// json.Valid rejects trailing data after the value, as json.loads does.
-	if !json.Valid([]byte(raw)) {
-		return raw
-	}
-	dec := json.NewDecoder(strings.NewReader(raw))
-	dec.UseNumber() // keep numbers' text: str(1) is "1", str(1.0) is "1.0"
-	var body any
-	if err := dec.Decode(&body); err != nil {
-		return raw
-	}
-	obj, ok := body.(map[string]any)
-	if !ok {
-		return raw
-	}
-	var inner any = obj
-	if e, ok := obj["error"]; ok && pyTruthy(e) {
-		inner = e
-	}
-	m, ok := inner.(map[string]any)
-	if !ok {
-		return raw
-	}
-	msg, ok := m["message"]
-	if !ok {
-		return raw
-	}
-	return pyStr(msg)
-}
-
-// pyTruthy is Python's truth value of a decoded JSON value.
-func pyTruthy(v any) bool {
-	switch x := v.(type) {
-	case nil:
-		return false
-	case bool:
-		return x
-	case string:
-		return x != ""
-	case json.Number:
-		f, err := x.Float64()
-		return err != nil || f != 0
-	case map[string]any:
-		return len(x) > 0
-	case []any:
-		return len(x) > 0
-	}
-	return true
-}
-
-// pyStr approximates Python's str() of a decoded JSON value: strings as is,
-// literals as Python spells them, containers as compact JSON.
-func pyStr(v any) string {
-	switch x := v.(type) {
-	case string:
-		return x
-	case nil:
-		return "None"
-	case bool:
-		if x {
-			return "True"
-		}
-		return "False"
-	case json.Number:
-		return x.String()
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return ""
-	}
-	return string(b)
 }
 
 // ErrorMessage is one distinct message of a failure label.
@@ -188,9 +47,10 @@ type labelEntry struct {
 	byMessage map[string]int // message -> index in Messages
 }
 
-func (c *errorCounter) add(errorType, rawMessage, sessionID string) {
-	msg := ParseErrorMessage(rawMessage)
-	label := ErrorLabel(errorType, msg)
+// add counts one failure. The client already gave it its final label (the
+// reference's make_concise_label, see client.HTTPLabel) and parsed the
+// server's message, so both are used as they are.
+func (c *errorCounter) add(label, msg, sessionID string) {
 	if c.byLabel == nil {
 		c.byLabel = make(map[string]*labelEntry)
 	}

@@ -75,15 +75,15 @@ func craftedRun() *Run {
 		ClientOutputTokens: record.Unknown, ServerOutputTokens: record.Unknown,
 		RequestBody:  []byte(chatRequest("will time out")),
 		ResponseBody: []byte(`{"error": {"message": "upstream request timeout", "type": "Timeout"}}`),
-		Error:        &record.Error{Type: "HTTP Error", Message: `{"error": {"message": "upstream request timeout", "type": "Timeout"}}`}}
+		Error:        &record.Error{Type: "504 - Gateway Timeout", Message: "upstream request timeout"}}
 	r5 := &record.Record{Streaming: true, Intended: ms(3000), Sent: ms(3000), End: ms(3001), ClientPromptTokens: 4,
 		ServerPromptTokens: record.Unknown, ClientOutputTokens: record.Unknown, ServerOutputTokens: record.Unknown,
 		RequestBody: []byte(chatRequest("refused")),
-		Error:       &record.Error{Type: "ClientConnectorError", Message: "Cannot connect to host 127.0.0.1:9 [Connection refused]"}}
+		Error:       &record.Error{Type: "Connection Error", Message: "Cannot connect to host 127.0.0.1:9 [Connection refused]"}}
 	r6 := &record.Record{Streaming: true, Intended: ms(3000), Sent: ms(3002), End: ms(4000), ClientPromptTokens: 4,
 		ServerPromptTokens: record.Unknown, ClientOutputTokens: record.Unknown, ServerOutputTokens: record.Unknown,
 		RequestBody: []byte(chatRequest("slow")),
-		Error:       &record.Error{Type: "TimeoutError", Message: "Request timed out"}}
+		Error:       &record.Error{Type: "Timeout", Message: "Request timed out"}}
 	return &Run{Stages: []Stage{
 		// given out of order on purpose: reports are by stage id
 		{ID: 1, LoadType: "concurrent", RequestedRate: 2, Concurrency: 2, Start: ms(3000), End: ms(4000), Records: []*record.Record{r5, r6}},
