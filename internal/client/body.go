@@ -49,10 +49,7 @@ func (s bodySpec) appendBody(dst []byte, model string, p *prompt.Prompt) []byte 
 		dst = append(dst, `, "prompt": `...)
 		dst = appendPyString(dst, p.Text)
 	}
-	maxTokens := p.MaxTokens
-	if maxTokens <= 0 {
-		maxTokens = DefaultMaxTokens
-	}
+	maxTokens := maxTokensSent(p)
 	dst = append(dst, `, "max_tokens": `...)
 	dst = strconv.AppendInt(dst, int64(maxTokens), 10)
 	dst = append(dst, `, "ignore_eos": `...)
@@ -122,4 +119,12 @@ func appendPyString(dst []byte, s string) []byte {
 func appendU4(dst []byte, r rune) []byte {
 	return append(dst, '\\', 'u',
 		hexDigits[r>>12&0xF], hexDigits[r>>8&0xF], hexDigits[r>>4&0xF], hexDigits[r&0xF])
+}
+
+// maxTokensSent is the max_tokens a request carries.
+func maxTokensSent(p *prompt.Prompt) int {
+	if p.MaxTokens <= 0 {
+		return DefaultMaxTokens
+	}
+	return p.MaxTokens
 }

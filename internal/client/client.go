@@ -78,6 +78,9 @@ type Options struct {
 	// MockLatency is how long the mock server type takes per request; 0
 	// means the reference's 1 s.
 	MockLatency time.Duration
+	// Tracer, when set, gets a span per request (see Tracer); nil means
+	// tracing is off.
+	Tracer Tracer
 }
 
 // DefaultMockLatency is the reference mock client's latency.

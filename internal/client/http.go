@@ -12,6 +12,7 @@ import (
 	"net/http/httptrace"
 	"net/url"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -46,6 +47,7 @@ type httpClient struct {
 	clk      *clock.Clock
 	u        *url.URL // the route; shared read-only by all requests
 	addr     string   // host:port, for messages
+	port     int      // server port, for spans
 	tr       *http.Transport
 	header   http.Header // shared read-only by all requests
 	spec     bodySpec
@@ -80,6 +82,7 @@ func newHTTP(o Options) (*httpClient, error) {
 		clk:      o.Clock,
 		u:        u,
 		addr:     u.Host,
+		port:     urlPort(u),
 		tr:       tr,
 		header:   buildHeader(o.APIKey, o.Headers),
 		spec:     bodySpec{chat: chat, ignoreEOS: o.IgnoreEOS, stream: o.Streaming},
@@ -90,6 +93,17 @@ func newHTTP(o Options) (*httpClient, error) {
 	}
 	c.pool.New = func() any { return newState(c) }
 	return c, nil
+}
+
+// urlPort is the URL's port, or the scheme's default.
+func urlPort(u *url.URL) int {
+	if p, err := strconv.Atoi(u.Port()); err == nil {
+		return p
+	}
+	if u.Scheme == "https" {
+		return 443
+	}
+	return 80
 }
 
 // newTransport returns the one transport all requests share: HTTP/1.1 only
@@ -280,9 +294,19 @@ func (c *httpClient) Do(ctx context.Context, req Request) *record.Record {
 	fb.trace.GotFirstResponseByte = fb.got
 
 	header := c.header
-	if c.o.SessionIDHeader != "" && req.SessionID != "" {
+	if (c.o.SessionIDHeader != "" && req.SessionID != "") || c.o.Tracer != nil {
 		header = c.header.Clone()
-		header.Set(c.o.SessionIDHeader, req.SessionID)
+		if c.o.SessionIDHeader != "" && req.SessionID != "" {
+			header.Set(c.o.SessionIDHeader, req.SessionID)
+		}
+	}
+	var span RequestSpan
+	if c.o.Tracer != nil {
+		span = c.o.Tracer.StartRequest(ctx, &RequestStart{
+			Request: &req, Model: model, APIType: c.o.APIType, ServerType: c.o.ServerType,
+			Streaming: c.o.Streaming, MaxTokens: maxTokensSent(&req.Prompt),
+			URL: c.u.String(), Host: c.u.Hostname(), Port: c.port, Header: header,
+		})
 	}
 	st.first.off = 0
 	st.first.closed.Store(false)
@@ -310,6 +334,9 @@ func (c *httpClient) Do(ctx context.Context, req Request) *record.Record {
 		rec.FirstByte = time.Duration(fb.at.Load())
 		rec.Error = transportError(err, ctx, reqCtx, c.timeoutS, c.addr, false)
 		c.finish(rec, st, req)
+		if span != nil {
+			span.End(rec, st.out)
+		}
 		return rec
 	}
 	rec.FirstByte = time.Duration(fb.at.Load())
@@ -326,6 +353,9 @@ func (c *httpClient) Do(ctx context.Context, req Request) *record.Record {
 	}
 	resp.Body.Close()
 	c.finish(rec, st, req)
+	if span != nil {
+		span.End(rec, st.out)
+	}
 	return rec
 }
 
