@@ -78,7 +78,11 @@ type Options struct {
 	Out chan<- *record.Record
 	// OnStage, when set, is told when each stage starts.
 	OnStage func(s Stage, expected int)
-	Log     *slog.Logger
+	// WrapStage, when set, gives each stage its context (telemetry puts the
+	// stage's span there, so request spans become its children) and is told
+	// how the stage ended.
+	WrapStage func(ctx context.Context, s Stage) (context.Context, func(Result))
+	Log       *slog.Logger
 }
 
 // Generator runs stages in order.
@@ -139,6 +143,16 @@ func (g *Generator) Run(ctx context.Context, stages []Stage) []Result {
 
 // RunStage runs one stage to completion (or until ctx is cancelled).
 func (g *Generator) RunStage(ctx context.Context, s Stage) Result {
+	if g.o.WrapStage == nil {
+		return g.runStage(ctx, s)
+	}
+	ctx, done := g.o.WrapStage(ctx, s)
+	res := g.runStage(ctx, s)
+	done(res)
+	return res
+}
+
+func (g *Generator) runStage(ctx context.Context, s Stage) Result {
 	switch s.Type {
 	case config.LoadConcurrent:
 		return g.runClosed(ctx, s)

@@ -239,3 +239,46 @@ func TestStagesFromConfig(t *testing.T) {
 		t.Fatal("a rate stage under load.type concurrent must be rejected")
 	}
 }
+
+// WrapStage gives every request of a stage the stage's context and hears
+// how the stage ended.
+func TestWrapStageContext(t *testing.T) {
+	t.Parallel()
+	type key struct{}
+	clk := clock.New()
+	var mu sync.Mutex
+	var seen []any
+	doer := doerFunc(func(ctx context.Context, req client.Request) *record.Record {
+		mu.Lock()
+		seen = append(seen, ctx.Value(key{}))
+		mu.Unlock()
+		return &record.Record{Stage: req.Stage}
+	})
+	out := make(chan *record.Record, 100)
+	get, closeOut := collect(out)
+	var ended []Result
+	gen := New(Options{Clock: clk, Client: doer, Data: fixedData{}, Out: out,
+		WrapStage: func(ctx context.Context, s Stage) (context.Context, func(Result)) {
+			return context.WithValue(ctx, key{}, s.ID), func(r Result) { ended = append(ended, r) }
+		}})
+	gen.Run(context.Background(), []Stage{
+		{ID: 0, Type: config.LoadConstant, Rate: 1000, Duration: 5 * time.Millisecond},
+		{ID: 1, Type: config.LoadConcurrent, NumRequests: 4, Concurrency: 2},
+	})
+	closeOut()
+	recs := get()
+	if len(recs) != 9 || len(ended) != 2 || ended[0].ID != 0 || ended[1].ID != 1 || ended[1].Sent != 4 {
+		t.Fatalf("%d records, ended %+v", len(recs), ended)
+	}
+	counts := map[any]int{}
+	for _, v := range seen {
+		counts[v]++
+	}
+	if counts[0] != 5 || counts[1] != 4 {
+		t.Fatalf("requests by stage context: %v", counts)
+	}
+}
+
+type doerFunc func(ctx context.Context, req client.Request) *record.Record
+
+func (f doerFunc) Do(ctx context.Context, req client.Request) *record.Record { return f(ctx, req) }
