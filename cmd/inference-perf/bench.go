@@ -50,6 +50,7 @@ func benchmark(ctx context.Context, f *benchFlags, stdout, stderr io.Writer, log
 	if err := config.CheckSupported(cfg); err != nil {
 		return usageError{err}
 	}
+	config.Finalize(cfg)
 	if f.dryRun {
 		out, err := config.Marshal(cfg)
 		if err != nil {
