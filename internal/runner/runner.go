@@ -165,6 +165,10 @@ func writeReports(cfg *config.Config, run *report.Run, out *Outcome, o Options, 
 		return fmt.Errorf("building reports: %w", err)
 	}
 	if o.Stdout != nil {
+		// As the reference: the reports between marker lines, then the table.
+		if err := report.PrintMarked(o.Stdout, set); err != nil {
+			log.Warn("printing the reports", "err", err)
+		}
 		if err := report.PrintSummary(o.Stdout, set); err != nil {
 			log.Warn("printing the summary", "err", err)
 		}
