@@ -61,6 +61,8 @@ func FuzzGenerate(f *testing.F) {
 		`{"prompt":"x","max_tokens":99999999999999999999}`,
 		`{"prompt":"x","stream_options":{}}`,
 		`{"messages":"not a list"}`,
+		`{"prompt":"x","temperature":0.7,"top_p":null,"n":2}`,
+		`{"prompt":"x","temperature":"hot","n":1e400}`,
 		`[]`, `null`, `{`, ``, "\xff\xfe",
 	}
 	for _, s := range seeds {

@@ -68,33 +68,45 @@ func (s *Server) serveGenerate(w http.ResponseWriter, r *http.Request, a api) {
 	st := statePool.Get().(*genState)
 	defer putState(st)
 
+	// sp gathers what the request's span reports; the span is made once,
+	// when the handler returns, and not at all without a tracer.
+	var sp spanData
+	if s.tracer != nil {
+		defer s.endSpan(r, &sp, arrival)
+	}
+
 	var err error
 	st.body, err = readBody(http.MaxBytesReader(w, r.Body, maxBodyBytes), st.body[:0])
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			s.reject(w, &requestError{status: http.StatusRequestEntityTooLarge, kind: "BadRequestError",
+			s.reject(w, &sp, &requestError{status: http.StatusRequestEntityTooLarge, kind: "BadRequestError",
 				msg: fmt.Sprintf("request body exceeds %d bytes", tooBig.Limit)})
 			return
 		}
-		s.reject(w, badRequest("", "reading request body: %v", err))
+		s.reject(w, &sp, badRequest("", "reading request body: %v", err))
 		return
 	}
 	p, rerr := parseRequest(a, st.body)
 	if rerr != nil {
-		s.reject(w, rerr)
+		s.reject(w, &sp, rerr)
 		return
 	}
 	if p.model != "" && p.model != s.opts.Model {
-		s.reject(w, &requestError{status: http.StatusNotFound, kind: "NotFoundError", param: "model",
+		s.reject(w, &sp, &requestError{status: http.StatusNotFound, kind: "NotFoundError", param: "model",
 			msg: fmt.Sprintf("The model `%s` does not exist.", p.model)})
 		return
 	}
 	n, finish := s.outputLength(p)
 	// The request's index in arrival order, not the time, seeds its words
 	// and jitter, so the k-th valid request of a run gets the same answer
-	// under the same seed.
+	// under the same seed. The id is drawn before queueing, so that a
+	// request aborted in the queue has one for its span too.
 	idx := s.seq.Add(1)
+	st.pcg.Seed(s.seed, idx)
+	meta := respMeta{created: arrival.Unix()}
+	appendHex32(&meta.id, st.rng.Uint64(), st.rng.Uint64())
+	sp.valid, sp.a, sp.p, sp.id = true, a, p, meta.id
 
 	ctx := r.Context()
 	queued, err := s.sched.acquire(ctx)
@@ -107,13 +119,10 @@ func (s *Server) serveGenerate(w http.ResponseWriter, r *http.Request, a api) {
 	}
 	defer s.sched.release()
 	admit := time.Now()
+	sp.admitted, sp.admit = true, admit
 	s.counters.admitted.Add(1)
 	s.counters.promptTokens.Add(uint64(p.promptTokens))
 	s.metrics.promptTokens.Add(float64(p.promptTokens))
-
-	st.pcg.Seed(s.seed, idx)
-	meta := respMeta{created: arrival.Unix()}
-	appendHex32(&meta.id, st.rng.Uint64(), st.rng.Uint64())
 
 	var out outcome
 	if p.stream {
@@ -121,6 +130,7 @@ func (s *Server) serveGenerate(w http.ResponseWriter, r *http.Request, a api) {
 	} else {
 		out = s.unary(w, r, st, a, &meta, p, n, finish, admit, arrival)
 	}
+	sp.out, sp.finish = out, finish
 	if !out.completed {
 		s.abort(out.generated)
 		return
@@ -320,8 +330,10 @@ func (s *Server) abort(generated int) {
 	s.metrics.successAbort.Inc()
 }
 
-func (s *Server) reject(w http.ResponseWriter, e *requestError) {
+// reject answers a 4xx and notes it for the request's span.
+func (s *Server) reject(w http.ResponseWriter, sp *spanData, e *requestError) {
 	s.counters.rejected.Add(1)
+	sp.rejected = e
 	writeError(w, e)
 }
 

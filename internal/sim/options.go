@@ -14,6 +14,8 @@ import (
 	"flag"
 	"fmt"
 	"time"
+
+	"go.opentelemetry.io/otel/trace"
 )
 
 // defaultSeed replaces a zero Seed, so a zero-valued Options field still gives
@@ -50,6 +52,15 @@ type Options struct {
 	MaxNumSeqs int
 	// Seed seeds the output words, ids and jitter; 0 means 42.
 	Seed int64
+	// TracerProvider, when set, makes the simulator record one SERVER span
+	// named llm_request per generation request, as vLLM started with
+	// --otlp-traces-endpoint does: its parent is the W3C traceparent of the
+	// request (a root span without one), and the provider's sampler decides
+	// whether it is recorded. nil means no tracing and no per-request cost.
+	// The caller owns the provider and shuts it down (flushing it) after the
+	// server has stopped. It has no flag: it is built from the OTEL_*
+	// environment by the command.
+	TracerProvider trace.TracerProvider
 }
 
 // DefaultOptions returns the options of a plain `inference-perf sim`: a

@@ -34,6 +34,11 @@ type genRequest struct {
 	StreamOptions       *struct {
 		IncludeUsage bool `json:"include_usage"`
 	} `json:"stream_options"`
+	// Sampling parameters are not simulated; they are read only to be
+	// reported on the request's span, as vLLM reports them.
+	Temperature float64 `json:"temperature"`
+	TopP        float64 `json:"top_p"`
+	N           int     `json:"n"`
 }
 
 type chatMessage struct {
@@ -54,6 +59,9 @@ type parsed struct {
 	ignoreEOS    bool
 	stream       bool
 	includeUsage bool
+	temperature  float64 // as sent, or vLLM's default 1.0
+	topP         float64 // as sent, or vLLM's default 1.0
+	n            int     // as sent, or 1; the simulator still answers with one choice
 }
 
 // requestError is a client error answered with an OpenAI-style error body.
@@ -73,11 +81,14 @@ func badRequest(param, format string, args ...any) *requestError {
 // parseRequest decodes and validates a generation request body for endpoint
 // a. It never panics on any input; every failure is a *requestError.
 func parseRequest(a api, body []byte) (parsed, *requestError) {
-	var req genRequest
+	// vLLM's defaults for the sampling parameters; an absent or null field
+	// leaves them in place, as it does in vLLM.
+	req := genRequest{Temperature: 1, TopP: 1, N: 1}
 	if err := json.Unmarshal(body, &req); err != nil {
 		return parsed{}, badRequest("", "invalid JSON request body: %v", err)
 	}
-	p := parsed{model: req.Model, ignoreEOS: req.IgnoreEOS, stream: req.Stream}
+	p := parsed{model: req.Model, ignoreEOS: req.IgnoreEOS, stream: req.Stream,
+		temperature: req.Temperature, topP: req.TopP, n: req.N}
 	if req.StreamOptions != nil {
 		if !req.Stream {
 			return parsed{}, badRequest("stream_options", "stream_options can only be set when stream is true")

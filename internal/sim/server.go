@@ -12,6 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Server is the simulator as an http.Handler. It serves
@@ -28,6 +29,7 @@ type Server struct {
 	sched     *scheduler
 	metrics   *metrics
 	promH     http.Handler
+	tracer    trace.Tracer // nil when Options.TracerProvider is nil
 
 	seq      atomic.Uint64 // request index: with the seed, picks a request's words
 	counters struct {
@@ -72,6 +74,9 @@ func New(o Options) (*Server, error) {
 		return nil, fmt.Errorf("sim: encode model name %q: %w", o.Model, err)
 	}
 	s := &Server{opts: o, seed: o.seed(), modelJSON: modelJSON, sched: newScheduler(o.MaxNumSeqs)}
+	if o.TracerProvider != nil {
+		s.tracer = o.TracerProvider.Tracer(tracerName)
+	}
 	s.metrics, err = newMetrics(o.Model, s.sched)
 	if err != nil {
 		return nil, err

@@ -342,6 +342,9 @@ func TestErrors(t *testing.T) {
 		{"max_tokens zero", "POST", "/v1/completions", `{"prompt":"x","max_tokens":0}`, 400, "BadRequestError"},
 		{"max_tokens beyond context", "POST", "/v1/completions", `{"prompt":"x","max_tokens":131072}`, 400, "BadRequestError"},
 		{"max_tokens not an integer", "POST", "/v1/completions", `{"prompt":"x","max_tokens":1.5}`, 400, "BadRequestError"},
+		// Sampling parameters are read for the span; a wrong type is a 400 as in vLLM.
+		{"temperature not a number", "POST", "/v1/completions", `{"prompt":"x","temperature":"hot"}`, 400, "BadRequestError"},
+		{"n not an integer", "POST", "/v1/chat/completions", `{"messages":[],"n":1.5}`, 400, "BadRequestError"},
 		// vLLM refuses stream_options on a non-streaming request.
 		{"stream_options without stream", "POST", "/v1/completions", `{"prompt":"x","stream_options":{"include_usage":true}}`, 400, "BadRequestError"},
 		{"GET on completions", "GET", "/v1/completions", ``, 405, "MethodNotAllowedError"},
