@@ -60,6 +60,7 @@ cmd_build() {
   local start=$SECONDS tmp="$bin.tmp.$$"
   # Build to a temporary name and rename, so an interrupted build never leaves a
   # half-written binary that looks current.
+  # shellcheck disable=SC2064 # expand now: $tmp is local to this function
   trap "rm -f $(printf '%q' "$tmp")" EXIT
   (cd "$tooldir" && go build -trimpath -ldflags='-s -w' -o "$tmp" "$pkg") >&2
   mv -f "$tmp" "$bin"
@@ -89,6 +90,7 @@ cmd_run() {
   local bin cfgdir
   bin=$(cmd_build)
   cfgdir=$(mktemp -d)
+  # shellcheck disable=SC2064 # expand now: $cfgdir is local to this function
   trap "rm -rf $(printf '%q' "$cfgdir")" EXIT
   render_config "$@" >"$cfgdir/jaeger.yaml"
   echo "jaeger.sh: OTLP grpc 127.0.0.1:${1:-4317} http 127.0.0.1:${2:-4318}," \
