@@ -63,6 +63,9 @@ func benchmark(ctx context.Context, f *benchFlags, stdout, stderr io.Writer, log
 		log.Debug("effective config\n" + string(y))
 	}
 	outcome, err := runner.Run(ctx, cfg, runner.Options{Log: log, Stdout: stdout, Stderr: stderr})
+	if runner.IsUsage(err) {
+		return usageError{err}
+	}
 	if err != nil {
 		return err
 	}

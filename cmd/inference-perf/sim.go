@@ -8,7 +8,9 @@ import (
 	"io"
 	"log/slog"
 
+	"github.com/inference-perf-go/inference-perf/internal/runner"
 	"github.com/inference-perf-go/inference-perf/internal/sim"
+	"github.com/inference-perf-go/inference-perf/internal/telemetry"
 )
 
 // runSim serves the simulated model server until interrupted.
@@ -34,7 +36,23 @@ func runSim(ctx context.Context, args []string, stderr io.Writer) int {
 		return exitUsage
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl}))
-	if err := sim.Run(ctx, opts, log); err != nil {
+	// Tracing from the OTEL_* environment, as for the benchmark, under the
+	// simulator's own service name unless OTEL_SERVICE_NAME says otherwise.
+	tel, err := telemetry.Setup(ctx, telemetry.SetupOptions{Log: log, ServiceNameDefault: runner.SimServiceName})
+	if err != nil {
+		fmt.Fprintf(stderr, "inference-perf sim: %v\n", err)
+		return exitUsage
+	}
+	if tel.Enabled() {
+		opts.TracerProvider = tel.TracerProvider()
+	}
+	err = sim.Run(ctx, opts, log)
+	flushCtx, cancel := context.WithTimeout(context.Background(), runner.FlushTimeout)
+	defer cancel()
+	if lost, ferr := tel.Shutdown(flushCtx); ferr != nil || lost > 0 {
+		log.Warn("flushing spans", "dropped", lost, "err", ferr)
+	}
+	if err != nil {
 		fmt.Fprintf(stderr, "inference-perf sim: %v\n", err)
 		return exitFailure
 	}

@@ -153,8 +153,8 @@ func ResolveModel(ctx context.Context, cfg *config.Config) error {
 }
 
 // NewFromConfig builds a client from a run's configuration. The model name
-// must be known (see ResolveModel).
-func NewFromConfig(cfg *config.Config, clk *clock.Clock, tok tokenizer.Tokenizer) (Client, error) {
+// must be known (see ResolveModel). tracer may be nil (tracing off).
+func NewFromConfig(cfg *config.Config, clk *clock.Clock, tok tokenizer.Tokenizer, tracer Tracer) (Client, error) {
 	if cfg.Server == nil {
 		return nil, errors.New("server: missing section (server.base_url is required)")
 	}
@@ -176,6 +176,7 @@ func NewFromConfig(cfg *config.Config, clk *clock.Clock, tok tokenizer.Tokenizer
 		MaxConns:  max(1, cfg.Load.NumWorkers) * cfg.Load.WorkerMaxTCPConnections,
 		Clock:     clk,
 		Tokenizer: tok,
+		Tracer:    tracer,
 	}
 	if s.APIKey != nil {
 		o.APIKey = *s.APIKey

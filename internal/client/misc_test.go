@@ -209,7 +209,7 @@ func TestNewFromConfig(t *testing.T) {
 		Server: &config.ServerConfig{Type: "vllm", ModelName: &model, BaseURL: "http://127.0.0.1:8000", IgnoreEOS: true, APIKey: &key},
 	}
 	clk := clock.New()
-	c, err := NewFromConfig(cfg, clk, tokenizer.Words{})
+	c, err := NewFromConfig(cfg, clk, tokenizer.Words{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +227,7 @@ func TestNewFromConfig(t *testing.T) {
 	srv, _ := canned(t, 200, "application/json", `{"data":[{"id":"discovered"}]}`)
 	cfg.Server.ModelName = nil
 	cfg.Server.BaseURL = srv.URL
-	if _, err := NewFromConfig(cfg, clk, nil); err == nil || !strings.Contains(err.Error(), "server.model_name") {
+	if _, err := NewFromConfig(cfg, clk, nil, nil); err == nil || !strings.Contains(err.Error(), "server.model_name") {
 		t.Fatalf("NewFromConfig without a model: err %v", err)
 	}
 	if err := ResolveModel(context.Background(), cfg); err != nil {
@@ -243,13 +243,13 @@ func TestNewFromConfig(t *testing.T) {
 	if err := ResolveModel(context.Background(), cfg); err != nil || *cfg.Server.ModelName != MockModel {
 		t.Fatalf("mock model: %v", err)
 	}
-	if c, err := NewFromConfig(cfg, clk, nil); err != nil {
+	if c, err := NewFromConfig(cfg, clk, nil, nil); err != nil {
 		t.Fatal(err)
 	} else if _, ok := c.(*mockClient); !ok {
 		t.Fatalf("%T", c)
 	}
 
-	if _, err := NewFromConfig(&config.Config{}, clk, nil); err == nil || !strings.Contains(err.Error(), "server.base_url is required") {
+	if _, err := NewFromConfig(&config.Config{}, clk, nil, nil); err == nil || !strings.Contains(err.Error(), "server.base_url is required") {
 		t.Fatalf("err %v", err)
 	}
 }

@@ -6,6 +6,7 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -19,6 +20,7 @@ import (
 	"github.com/inference-perf-go/inference-perf/internal/record"
 	"github.com/inference-perf-go/inference-perf/internal/report"
 	"github.com/inference-perf-go/inference-perf/internal/sim"
+	"github.com/inference-perf-go/inference-perf/internal/telemetry"
 	"github.com/inference-perf-go/inference-perf/internal/tokenizer"
 )
 
@@ -49,12 +51,19 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (*Outcome, error) {
 	if log == nil {
 		log = slog.Default()
 	}
+	clk := clock.New()
+	tel, err := telemetry.Setup(ctx, telemetry.SetupOptions{Log: log, Clock: clk, Stdout: o.Stdout, Global: true})
+	if err != nil {
+		return nil, usageError(err)
+	}
+	// Spans are flushed on every way out, with a bound, after the requests.
+	defer flushTelemetry(tel, log, "benchmark")
 	if cfg.Server.Type == config.ServerSim {
-		srv, err := startSim(cfg, log)
+		stop, err := startSim(ctx, cfg, tel.Enabled(), o.Stdout, log)
 		if err != nil {
 			return nil, err
 		}
-		defer srv.Close()
+		defer stop()
 	}
 
 	tok := tokenizer.Tokenizer(tokenizer.Words{})
@@ -68,8 +77,7 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (*Outcome, error) {
 	}
 	log.Info("benchmarking", "model", *cfg.Server.ModelName, "base_url", cfg.Server.BaseURL, "api", cfg.API.Type, "streaming", cfg.API.Streaming)
 
-	clk := clock.New()
-	cl, err := client.NewFromConfig(cfg, clk, tok)
+	cl, err := client.NewFromConfig(cfg, clk, tok, tel.Tracer())
 	if err != nil {
 		return nil, fmt.Errorf("client: %w", err)
 	}
@@ -109,6 +117,13 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (*Outcome, error) {
 		Seed:        cfg.Load.BaseSeed,
 		Out:         records,
 		Log:         log,
+		WrapStage: func(ctx context.Context, s loadgen.Stage) (context.Context, func(loadgen.Result)) {
+			ctx, end := tel.StartStage(ctx, telemetry.StageInfo{
+				ID: s.ID, LoadType: s.Type, Rate: s.Rate, Concurrency: s.Concurrency,
+				NumRequests: s.NumRequests, Duration: s.Duration,
+			})
+			return ctx, func(r loadgen.Result) { end(r.Status, nil) }
+		},
 		OnStage: func(s loadgen.Stage, expected int) {
 			prog.startStage(s.ID, expected)
 			log.Info("stage started", "stage", s.ID, "type", s.Type, "rate", s.Rate, "duration", s.Duration,
@@ -204,16 +219,66 @@ func teardown(cfg *config.Config) time.Duration {
 	return time.Duration(cfg.Load.StageTeardownGraceSeconds * float64(time.Second))
 }
 
-func startSim(cfg *config.Config, log *slog.Logger) (*sim.Running, error) {
+// SimServiceName is the service name of the embedded simulator's spans, so
+// they show as the model server's in a trace viewer.
+const SimServiceName = "inference-perf-sim"
+
+// startSim starts the embedded simulator and returns the function that
+// stops it. With tracing on, the simulator exports its own SERVER spans,
+// under its own service name, as a traced vLLM would.
+func startSim(ctx context.Context, cfg *config.Config, tracing bool, stdout io.Writer, log *slog.Logger) (func(), error) {
 	opts := simOptions(cfg)
+	var simTel *telemetry.Telemetry
+	if tracing {
+		var err error
+		simTel, err = telemetry.Setup(ctx, telemetry.SetupOptions{Log: log, Stdout: stdout, ServiceName: SimServiceName})
+		if err != nil {
+			return nil, usageError(err)
+		}
+		opts.TracerProvider = simTel.TracerProvider()
+	}
 	srv, err := sim.Start(opts)
 	if err != nil {
+		flushTelemetry(simTel, log, "simulator")
 		return nil, fmt.Errorf("starting the embedded simulator: %w", err)
 	}
 	cfg.Server.BaseURL = srv.URL()
 	log.Info("embedded simulator started", "url", srv.URL(), "model", opts.Model, "ttft", opts.TTFT, "itl", opts.ITL,
 		"output_tokens", opts.OutputTokens, "max_num_seqs", opts.MaxNumSeqs)
-	return srv, nil
+	return func() {
+		srv.Close() // waits for handlers, so every server span has ended
+		flushTelemetry(simTel, log, "simulator")
+	}, nil
+}
+
+// FlushTimeout bounds how long spans are flushed at the end of a run.
+const FlushTimeout = 5 * time.Second
+
+// flushTelemetry exports what is left, within FlushTimeout; the telemetry
+// logs what it exported, and a lost span or a missed bound is a warning.
+func flushTelemetry(tel *telemetry.Telemetry, log *slog.Logger, service string) {
+	if !tel.Enabled() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), FlushTimeout)
+	defer cancel()
+	if lost, err := tel.Shutdown(ctx); err != nil || lost > 0 {
+		log.Warn("spans were dropped or not exported in time", "service", service, "lost", lost, "err", err)
+	}
+}
+
+// usageError marks errors in the user's settings (environment variables).
+type usageErr struct{ error }
+
+func (e usageErr) Unwrap() error { return e.error }
+
+func usageError(err error) error { return usageErr{err} }
+
+// IsUsage reports whether err is the user's input (bad settings), not a
+// failure of the run.
+func IsUsage(err error) bool {
+	var u usageErr
+	return errors.As(err, &u)
 }
 
 // simOptions maps server.sim (and server.model_name) onto the simulator's
