@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/inference-perf-go/inference-perf/internal/config"
@@ -46,6 +47,15 @@ func (m *mockClient) Do(ctx context.Context, req Request) *record.Record {
 		rec.RequestBody = bytes.Clone(body)
 	}
 
+	// A span too, as for a real request; the trace headers go nowhere.
+	var span RequestSpan
+	if m.o.Tracer != nil {
+		span = m.o.Tracer.StartRequest(ctx, &RequestStart{
+			Request: &req, Model: rec.Model, APIType: m.o.APIType, ServerType: m.o.ServerType,
+			MaxTokens: maxTokensSent(&req.Prompt), Header: make(http.Header),
+		})
+		defer func() { span.End(rec, nil) }()
+	}
 	rec.Sent = clk.Now()
 	wait, timedOut := m.latency, false
 	if m.o.Timeout > 0 && m.o.Timeout < m.latency {

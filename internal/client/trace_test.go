@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/inference-perf-go/inference-perf/internal/prompt"
 	"github.com/inference-perf-go/inference-perf/internal/record"
@@ -79,5 +80,19 @@ func TestTracerHook(t *testing.T) {
 	c3.Do(context.Background(), Request{Prompt: prompt.Prompt{Text: "x", Tokens: 1}})
 	if v := (<-got3).Header.Get("Traceparent"); v != "" {
 		t.Fatalf("traceparent %q sent without a tracer", v)
+	}
+}
+
+// The mock server type sends nothing but still gets a span per request.
+func TestTracerHookMock(t *testing.T) {
+	t.Parallel()
+	tr := &fakeTracer{}
+	c, err := New(Options{ServerType: "mock", Model: "m", APIType: "chat", MockLatency: time.Millisecond, Tracer: tr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := c.Do(context.Background(), Request{Seq: 3, Prompt: prompt.Prompt{Text: "x"}})
+	if len(tr.starts) != 1 || len(tr.ends) != 1 || tr.ends[0] != rec || tr.starts[0].Model != MockModel {
+		t.Fatalf("starts %+v, ends %d", tr.starts, len(tr.ends))
 	}
 }
