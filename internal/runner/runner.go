@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/inference-perf-go/inference-perf/internal/client"
@@ -56,13 +57,16 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (*Outcome, error) {
 	if err != nil {
 		return nil, usageError(err)
 	}
-	// Spans are flushed on every way out, with a bound, after the requests.
-	defer flushTelemetry(tel, log, "benchmark")
+	// Spans are flushed on every way out, after the requests, all
+	// providers at once within one bound.
+	flush := map[string]*telemetry.Telemetry{"benchmark": tel}
+	defer func() { flushTelemetry(flush, log) }()
 	if cfg.Server.Type == config.ServerSim {
-		stop, err := startSim(ctx, cfg, tel.Enabled(), o.Stdout, log)
+		stop, simTel, err := startSim(ctx, cfg, tel.Enabled(), o.Stdout, log)
 		if err != nil {
 			return nil, err
 		}
+		flush["simulator"] = simTel
 		defer stop()
 	}
 
@@ -225,46 +229,50 @@ const SimServiceName = "inference-perf-sim"
 
 // startSim starts the embedded simulator and returns the function that
 // stops it. With tracing on, the simulator exports its own SERVER spans,
-// under its own service name, as a traced vLLM would.
-func startSim(ctx context.Context, cfg *config.Config, tracing bool, stdout io.Writer, log *slog.Logger) (func(), error) {
+// under its own service name, as a traced vLLM would; the caller flushes
+// them after stop.
+func startSim(ctx context.Context, cfg *config.Config, tracing bool, stdout io.Writer, log *slog.Logger) (stop func(), tel *telemetry.Telemetry, err error) {
 	opts := simOptions(cfg)
-	var simTel *telemetry.Telemetry
 	if tracing {
-		var err error
-		simTel, err = telemetry.Setup(ctx, telemetry.SetupOptions{Log: log, Stdout: stdout, ServiceName: SimServiceName})
+		tel, err = telemetry.Setup(ctx, telemetry.SetupOptions{Log: log, Stdout: stdout, ServiceName: SimServiceName})
 		if err != nil {
-			return nil, usageError(err)
+			return nil, nil, usageError(err)
 		}
-		opts.TracerProvider = simTel.TracerProvider()
+		opts.TracerProvider = tel.TracerProvider()
 	}
 	srv, err := sim.Start(opts)
 	if err != nil {
-		flushTelemetry(simTel, log, "simulator")
-		return nil, fmt.Errorf("starting the embedded simulator: %w", err)
+		flushTelemetry(map[string]*telemetry.Telemetry{"simulator": tel}, log)
+		return nil, nil, fmt.Errorf("starting the embedded simulator: %w", err)
 	}
 	cfg.Server.BaseURL = srv.URL()
 	log.Info("embedded simulator started", "url", srv.URL(), "model", opts.Model, "ttft", opts.TTFT, "itl", opts.ITL,
 		"output_tokens", opts.OutputTokens, "max_num_seqs", opts.MaxNumSeqs)
-	return func() {
-		srv.Close() // waits for handlers, so every server span has ended
-		flushTelemetry(simTel, log, "simulator")
-	}, nil
+	// Close waits for the handlers, so every server span has ended.
+	return func() { srv.Close() }, tel, nil
 }
 
 // FlushTimeout bounds how long spans are flushed at the end of a run.
 const FlushTimeout = 5 * time.Second
 
-// flushTelemetry exports what is left, within FlushTimeout; the telemetry
-// logs what it exported, and a lost span or a missed bound is a warning.
-func flushTelemetry(tel *telemetry.Telemetry, log *slog.Logger, service string) {
-	if !tel.Enabled() {
-		return
-	}
+// flushTelemetry exports what is left of every provider at once, within
+// FlushTimeout; the telemetry logs what it exported, and a lost span or a
+// missed bound is a warning.
+func flushTelemetry(tels map[string]*telemetry.Telemetry, log *slog.Logger) {
 	ctx, cancel := context.WithTimeout(context.Background(), FlushTimeout)
 	defer cancel()
-	if lost, err := tel.Shutdown(ctx); err != nil || lost > 0 {
-		log.Warn("spans were dropped or not exported in time", "service", service, "lost", lost, "err", err)
+	var wg sync.WaitGroup
+	for name, tel := range tels {
+		if !tel.Enabled() {
+			continue
+		}
+		wg.Go(func() {
+			if lost, err := tel.Shutdown(ctx); err != nil || lost > 0 {
+				log.Warn("spans were dropped or not exported in time", "spans_of", name, "lost", lost, "err", err)
+			}
+		})
 	}
+	wg.Wait()
 }
 
 // usageError marks errors in the user's settings (environment variables).
