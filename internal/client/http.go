@@ -48,6 +48,8 @@ type httpClient struct {
 	u        *url.URL // the route; shared read-only by all requests
 	addr     string   // host:port, for messages
 	port     int      // server port, for spans
+	urlStr   string   // u.String(), for spans
+	host     string   // u.Hostname(), for spans
 	tr       *http.Transport
 	header   http.Header // shared read-only by all requests
 	spec     bodySpec
@@ -83,6 +85,8 @@ func newHTTP(o Options) (*httpClient, error) {
 		u:        u,
 		addr:     u.Host,
 		port:     urlPort(u),
+		urlStr:   u.String(),
+		host:     u.Hostname(),
 		tr:       tr,
 		header:   buildHeader(o.APIKey, o.Headers),
 		spec:     bodySpec{chat: chat, ignoreEOS: o.IgnoreEOS, stream: o.Streaming},
@@ -305,7 +309,7 @@ func (c *httpClient) Do(ctx context.Context, req Request) *record.Record {
 		span = c.o.Tracer.StartRequest(ctx, &RequestStart{
 			Request: &req, Model: model, APIType: c.o.APIType, ServerType: c.o.ServerType,
 			Streaming: c.o.Streaming, MaxTokens: maxTokensSent(&req.Prompt),
-			URL: c.u.String(), Host: c.u.Hostname(), Port: c.port, Header: header,
+			URL: c.urlStr, Host: c.host, Port: c.port, Header: header,
 		})
 	}
 	st.first.off = 0

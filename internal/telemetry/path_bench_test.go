@@ -25,7 +25,8 @@ import (
 // BenchmarkRequestPath is the client's whole request path for a streamed
 // chat request of 64 tokens over loopback (HTTP, SSE parsing with a chunk
 // per token, token counting), with tracing off, on at 100% sampling and on
-// at 10%, the spans exported over real OTLP/HTTP. The model server and the
+// at 10%, the spans exported over real OTLP/HTTP (on_100pct_sdk: through
+// the SDK rather than the fast path, for comparison). The model server and the
 // collector run in helper processes, so besides ns/op the benchmark reports
 // cpu-us/op: this process's CPU time (user+system: client, batcher and
 // exporter) per request, which tracing must not inflate by more than 10%.
@@ -39,11 +40,18 @@ func BenchmarkRequestPath(b *testing.B) {
 	for _, c := range []struct {
 		name string
 		env  []string // nil: tracing off
+		sdk  bool     // request spans through the SDK, not the fast path
 	}{
-		{"off", nil},
-		{"on_100pct", []string{envSampler, "always_on"}},
-		{"on_100pct_no_content", []string{envSampler, "always_on", envCaptureContent, "false"}},
-		{"on_10pct", []string{envSampler, "traceidratio", envSamplerArg, "0.1"}},
+		{"off", nil, false},
+		{"on_100pct_sdk", []string{envSampler, "always_on"}, true},
+		{"on_100pct", []string{envSampler, "always_on"}, false},
+		{"on_100pct_no_content", []string{envSampler, "always_on", envCaptureContent, "false"}, false},
+		{"on_10pct", []string{envSampler, "traceidratio", envSamplerArg, "0.1"}, false},
+		// no span at all, only the traceparent: the floor of tracing on
+		{"on_always_off", []string{envSampler, "always_off"}, false},
+		// off again, last: its distance from the first is the drift of
+		// a noisy machine within one run
+		{"off_again", nil, false},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			clk := clock.New()
@@ -55,7 +63,7 @@ func BenchmarkRequestPath(b *testing.B) {
 					"OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf",
 					envBSPQueue, "65536",
 				}, c.env...)
-				tel, err := Setup(context.Background(), SetupOptions{Getenv: envMap(env...), Log: slog.New(&logSink{}), Clock: clk})
+				tel, err := Setup(context.Background(), SetupOptions{Getenv: envMap(env...), Log: slog.New(&logSink{}), Clock: clk, sdkPath: c.sdk})
 				if err != nil {
 					b.Fatal(err)
 				}

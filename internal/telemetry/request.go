@@ -104,10 +104,11 @@ type kindKey struct {
 // kind is the precomputed part of a request span: its name, the attributes
 // the sampler sees, and the constant ones added at the end.
 type kind struct {
-	name  string
-	start trace.SpanStartEventOption
-	fixed []attribute.KeyValue
-	chat  bool
+	name       string
+	startAttrs []attribute.KeyValue // what the sampler sees, first on the span
+	start      trace.SpanStartEventOption
+	fixed      []attribute.KeyValue
+	chat       bool
 }
 
 func (r *requestTracer) kind(s *client.RequestStart) *kind {
@@ -141,8 +142,9 @@ func newKind(key kindKey) *kind {
 		start = append(start, semconv.ServerAddress(key.host), semconv.ServerPort(key.port))
 	}
 	return &kind{
-		name:  op.Value.AsString() + " " + key.model,
-		start: trace.WithAttributes(start...),
+		name:       op.Value.AsString() + " " + key.model,
+		startAttrs: start,
+		start:      trace.WithAttributes(start...),
 		fixed: []attribute.KeyValue{
 			attrSystem,
 			typ,
@@ -161,6 +163,9 @@ func newKind(key kindKey) *kind {
 func (r *requestTracer) StartRequest(ctx context.Context, s *client.RequestStart) client.RequestSpan {
 	t := r.t
 	k := r.kind(s)
+	if t.fast != nil {
+		return t.fast.startRequest(ctx, k, s)
+	}
 	ctx, span := t.tracer.Start(ctx, k.name, spanKindClient, k.start, trace.WithTimestamp(t.clk.Wall(t.clk.Now())))
 	if s.Header != nil {
 		t.prop.Inject(ctx, headerCarrier(s.Header))
@@ -191,20 +196,9 @@ type requestSpan struct {
 // chunk when streaming.
 func (rs *requestSpan) End(rec *record.Record, output []byte) {
 	t := rs.t
-	var input, out string
-	if t.content != 0 {
-		if rs.req != nil {
-			b := appendInputMessages(make([]byte, 0, inputCap(rs.req, t.valueLen)), &rs.req.Prompt, rs.k.chat, t.valueLen)
-			// The buffer is never written again: a string over it saves
-			// copying the prompt (as strings.Builder does).
-			input = unsafe.String(unsafe.SliceData(b), len(b))
-		}
-		if len(output) > 0 {
-			out = outputText(output, t.valueLen)
-		}
-	}
+	input, out := t.contentStrings(rs.k, rs.req, output)
 	p := attrPool.Get().(*[]attribute.KeyValue)
-	attrs := rs.endAttrs((*p)[:0], rec, input, out)
+	attrs := endAttrs((*p)[:0], t, rs.k, rs.maxTokens, rec, input, out)
 	rs.span.SetAttributes(attrs...)
 	clear(attrs) // drop references to the strings before pooling
 	*p = attrs[:0]
@@ -219,6 +213,24 @@ func (rs *requestSpan) End(rec *record.Record, output []byte) {
 		rs.span.SetStatus(codes.Error, validUTF8(rec.Error.Message))
 	}
 	rs.span.End(trace.WithTimestamp(t.clk.Wall(rec.End)))
+}
+
+// contentStrings is the captured input and output, "" when content capture
+// is off.
+func (t *Telemetry) contentStrings(k *kind, req *client.Request, output []byte) (input, out string) {
+	if t.content == 0 {
+		return "", ""
+	}
+	if req != nil {
+		b := appendInputMessages(make([]byte, 0, inputCap(req, t.valueLen)), &req.Prompt, k.chat, t.valueLen)
+		// The buffer is never written again: a string over it saves
+		// copying the prompt (as strings.Builder does).
+		input = unsafe.String(unsafe.SliceData(b), len(b))
+	}
+	if len(output) > 0 {
+		out = outputText(output, t.valueLen)
+	}
+	return input, out
 }
 
 // inputCap is a capacity guess for the input JSON: the content plus the
@@ -267,12 +279,14 @@ const maxEndAttrs = 48
 // attrPool recycles the attribute slices handed to SetAttributes, which
 // copies them: one allocation of ~2 KB less per request.
 var attrPool = sync.Pool{New: func() any {
-	s := make([]attribute.KeyValue, 0, maxEndAttrs)
+	// The fast path puts the (at most 5) start attributes in front.
+	s := make([]attribute.KeyValue, 0, maxEndAttrs+8)
 	return &s
 }}
 
-// endAttrs appends the attributes known at the end to attrs.
-func (rs *requestSpan) endAttrs(attrs []attribute.KeyValue, rec *record.Record, input, out string) []attribute.KeyValue {
+// endAttrs appends the attributes known at the end to attrs: the one
+// builder of both the SDK span and the OTLP fast path.
+func endAttrs(attrs []attribute.KeyValue, t *Telemetry, k *kind, maxTokens int, rec *record.Record, input, out string) []attribute.KeyValue {
 	in, inSrc, inOK := tokens(rec.ServerPromptTokens, rec.ClientPromptTokens)
 	outN, outSrc, outOK := tokens(rec.ServerOutputTokens, rec.ClientOutputTokens)
 	ttft, hasTTFT := rec.TTFT()
@@ -285,11 +299,11 @@ func (rs *requestSpan) endAttrs(attrs []attribute.KeyValue, rec *record.Record, 
 		tpot = (rec.Chunks[len(rec.Chunks)-1] - rec.Chunks[0]).Seconds() / float64(outN-1)
 	}
 	finish, knownFinish := finishReasons[rec.FinishReason]
-	spanContent := rs.t.content&contentSpan != 0
+	spanContent := t.content&contentSpan != 0
 
-	attrs = append(attrs, rs.k.fixed...)
+	attrs = append(attrs, k.fixed...)
 	attrs = append(attrs,
-		semconv.GenAIRequestMaxTokens(rs.maxTokens),
+		semconv.GenAIRequestMaxTokens(maxTokens),
 		keyStageID.Int(rec.Stage),
 		keySeq.Int64(int64(rec.Seq)),
 		keyIntended.Float64(rec.Intended.Seconds()),

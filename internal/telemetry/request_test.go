@@ -350,9 +350,9 @@ func TestEndAttrsFitPool(t *testing.T) {
 	worst.Error = &record.Error{Type: "x", Message: "y"}
 	recs := []*record.Record{successRecord(true), successRecord(false), failedRecord(true), failedRecord(false), worst}
 	for i, rec := range recs {
-		rs := &requestSpan{t: tt.Telemetry, k: newKind(kindKey{model: "m", api: "chat", host: "h", port: 1})}
+		k := newKind(kindKey{model: "m", api: "chat", host: "h", port: 1})
 		// the two sampling parameters are not sent yet: count them anyway
-		if n := len(rs.endAttrs(nil, rec, "in", "out")) + 2; n > maxEndAttrs {
+		if n := len(endAttrs(nil, tt.Telemetry, k, 30, rec, "in", "out")) + 2; n > maxEndAttrs {
 			t.Errorf("record %d: %d attributes, pool slices hold %d", i, n, maxEndAttrs)
 		}
 	}

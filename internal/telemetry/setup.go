@@ -15,6 +15,7 @@ import (
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	"go.opentelemetry.io/otel/exporters/stdout/stdouttrace"
@@ -65,7 +66,9 @@ type SetupOptions struct {
 
 	// test hooks
 	idGenerator  sdktrace.IDGenerator
-	testExporter sdktrace.SpanExporter // replaces the environment's exporter
+	testExporter sdktrace.SpanExporter // replaces the environment's exporter (SDK path only)
+	testClient   otlptrace.Client      // replaces the OTLP client (fast path, unless sdkPath)
+	sdkPath      bool                  // OTLP request spans through the SDK, as before the fast path
 	grpcOptions  []otlptracegrpc.Option
 	httpOptions  []otlptracehttp.Option
 }
@@ -87,6 +90,7 @@ type Telemetry struct {
 	prop      propagation.TextMapPropagator
 	envParent trace.SpanContext
 	req       *requestTracer
+	fast      *fastPath // OTLP request spans; nil: the SDK records them
 
 	capacity int64 // spans the batcher can hold without dropping
 	started  atomic.Uint64
@@ -171,12 +175,34 @@ func Setup(ctx context.Context, opts SetupOptions) (*Telemetry, error) {
 	}
 
 	var created string
+	var otlpClient otlptrace.Client // set for the fast path
 	if s.exporter != exporterNone {
-		exp, desc, err := newExporter(ctx, &s, &opts)
-		if err != nil {
-			return nil, fmt.Errorf("OpenTelemetry tracing: %w", err)
+		var exp sdktrace.SpanExporter
+		if s.exporter == exporterOTLP && opts.testExporter == nil {
+			c, desc, err := newOTLPClient(&s, &opts)
+			if err != nil {
+				return nil, fmt.Errorf("OpenTelemetry tracing: %w", err)
+			}
+			// One client, one connection: the SDK's exporter (stage and
+			// session spans, and request spans on the SDK path) starts it.
+			exp, err = otlptrace.New(ctx, c)
+			if err != nil {
+				what := "OTLP/gRPC"
+				if s.protocol == protoHTTP {
+					what = "OTLP/HTTP"
+				}
+				return nil, fmt.Errorf("OpenTelemetry tracing: %s exporter to %s: %w", what, s.endpoint.display, err)
+			}
+			created = desc
+			if !opts.sdkPath {
+				otlpClient = c
+			}
+		} else {
+			exp, created, err = newExporter(ctx, &s, &opts)
+			if err != nil {
+				return nil, fmt.Errorf("OpenTelemetry tracing: %w", err)
+			}
 		}
-		created = desc
 		// A batcher for the console too: the reference's synchronous
 		// processor would encode JSON and write stdout on the request's
 		// goroutine.
@@ -197,6 +223,9 @@ func Setup(ctx context.Context, opts SetupOptions) (*Telemetry, error) {
 		trace.WithSchemaURL(semconv.SchemaURL))
 	t.prop = newPropagator(s.propagators)
 	t.req = &requestTracer{t: t}
+	if otlpClient != nil {
+		t.fast = newFastPath(t, otlpClient, &s, res, serviceVersion(opts.ServiceVersion), semconv.SchemaURL, opts.idGenerator)
+	}
 
 	if opts.Global {
 		otel.SetTracerProvider(t.tp)
@@ -236,27 +265,29 @@ func newExporter(ctx context.Context, s *settings, o *SetupOptions) (sdktrace.Sp
 		}
 		return exp, "Created OTEL tracer provider with console exporter", nil
 	}
+	return nil, "", fmt.Errorf("exporter %q: built by newOTLPClient, not here (a bug)", s.exporter)
+}
+
+// newOTLPClient builds the OTLP client (gRPC or HTTP) the settings name and
+// the start-up line describing it. The exporter of the SDK path and the
+// fast path's batcher share it.
+func newOTLPClient(s *settings, o *SetupOptions) (otlptrace.Client, string, error) {
+	if o.testClient != nil {
+		return o.testClient, "Created OTEL tracer provider with a test OTLP client", nil
+	}
 	// The endpoint is always passed explicitly, so that it is the one the
 	// settings resolved (from Getenv), whatever the process environment says.
 	if s.protocol == protoHTTP {
 		hopts := append([]otlptracehttp.Option{otlptracehttp.WithEndpointURL(s.endpoint.target)}, o.httpOptions...)
-		exp, err := otlptracehttp.New(ctx, hopts...)
-		if err != nil {
-			return nil, "", fmt.Errorf("OTLP/HTTP exporter to %s: %w", s.endpoint.display, err)
-		}
-		return exp, "Created OTEL tracer provider with OTLP exporter to " + s.endpoint.display + " (http/protobuf)", nil
+		return otlptracehttp.NewClient(hopts...), "Created OTEL tracer provider with OTLP exporter to " + s.endpoint.display + " (http/protobuf)", nil
 	}
 	gopts := []otlptracegrpc.Option{otlptracegrpc.WithEndpoint(s.endpoint.target)}
 	if s.endpoint.insecure {
 		gopts = append(gopts, otlptracegrpc.WithInsecure())
 	}
 	gopts = append(gopts, o.grpcOptions...)
-	exp, err := otlptracegrpc.New(ctx, gopts...)
-	if err != nil {
-		return nil, "", fmt.Errorf("OTLP/gRPC exporter to %s: %w", s.endpoint.display, err)
-	}
 	// Exactly the reference's line.
-	return exp, "Created OTEL tracer provider with OTLP exporter to " + s.endpoint.display, nil
+	return otlptracegrpc.NewClient(gopts...), "Created OTEL tracer provider with OTLP exporter to " + s.endpoint.display, nil
 }
 
 // buildResource describes this process. It uses the SDK's own schema
@@ -400,7 +431,14 @@ func (t *Telemetry) Shutdown(ctx context.Context) (lost uint64, err error) {
 		return 0, nil
 	}
 	t.shutdownOnce.Do(func() {
-		err := t.tp.Shutdown(ctx)
+		var err error
+		if t.fast != nil {
+			// First: the SDK's exporter stops the client they share.
+			err = t.fast.shutdown(ctx)
+		}
+		if err2 := t.tp.Shutdown(ctx); err == nil {
+			err = err2
+		}
 		ended, exported, failed := t.ended.Load(), t.exported.Load(), t.failed.Load()
 		if d := int64(ended) - int64(exported) - int64(failed); d > 0 {
 			t.dropped = uint64(d)
@@ -433,19 +471,22 @@ type countingExporter struct {
 }
 
 func (e *countingExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
-	err := e.SpanExporter.ExportSpans(ctx, spans)
-	n := uint64(len(spans))
-	if err != nil {
-		e.t.failed.Add(n)
-		args := []any{"err", err}
-		if e.t.endpoint != "" {
-			args = append(args, "endpoint", e.t.endpoint)
-		}
-		e.t.warnOnce("OTEL span export failed; failed spans are counted and reported at the end, further failures are not logged", args...)
-		return nil
-	}
-	e.t.exported.Add(n)
+	e.t.exportDone(len(spans), e.SpanExporter.ExportSpans(ctx, spans))
 	return nil
+}
+
+// exportDone counts a batch of n spans exported or failed (warning once).
+func (t *Telemetry) exportDone(n int, err error) {
+	if err != nil {
+		t.failed.Add(uint64(n))
+		args := []any{"err", err}
+		if t.endpoint != "" {
+			args = append(args, "endpoint", t.endpoint)
+		}
+		t.warnOnce("OTEL span export failed; failed spans are counted and reported at the end, further failures are not logged", args...)
+		return
+	}
+	t.exported.Add(uint64(n))
 }
 
 // countingProcessor counts the spans started and ended, and notices when
