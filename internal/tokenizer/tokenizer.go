@@ -1,5 +1,7 @@
-// Package tokenizer counts tokens. Until the Hugging Face tokenizer.json
-// implementation lands, the only tokenizer is the interim word counter.
+// Package tokenizer counts tokens: HF is a pure-Go Hugging Face
+// tokenizer.json implementation (exact against Hugging Face's own, see
+// docs/tokenizer.md), Words the interim word counter that runs still use
+// until HF is wired into data generation.
 package tokenizer
 
 import "unicode"
