@@ -1,11 +1,17 @@
 package e2e
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/inference-perf-go/inference-perf/internal/tokenizer"
 )
 
 // The README's quick start config runs end to end against the embedded
@@ -140,5 +146,66 @@ func TestVersion(t *testing.T) {
 		if r.code != 0 || !strings.HasPrefix(r.stdout, "inference-perf ") {
 			t.Errorf("%v: exit %d, stdout %q", args, r.code, r.stdout)
 		}
+	}
+}
+
+// A named tokenizer.json is used for every count, by the client and by the
+// embedded simulator alike; a name that cannot be found is a one-line error.
+func TestTokenizerFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	gz, err := os.ReadFile("../internal/tokenizer/testdata/gpt2.tokenizer.json.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "tokenizer.json"), raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := writeConfig(t, dir, `
+api: {type: chat, streaming: true}
+server: {type: sim, sim: {ttft: 1ms, itl: 1ms}}
+data: {type: mock}
+tokenizer: {pretrained_model_name_or_path: ./tokenizer.json}
+load:
+  type: concurrent
+  stages: [{num_requests: 4, concurrency_level: 2}]
+storage: {local_storage: {path: out}}
+`)
+	r := runCLI(t, dir, "-c", cfg)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "tokenizer loaded") {
+		t.Errorf("no tokenizer log line:\n%s", r.stderr)
+	}
+	sum := readJSON(t, filepath.Join(dir, "out", "summary_lifecycle_metrics.json"))
+	// The simulator counted "mock prompt N" with the same file: GPT-2's
+	// count, not the word counter's 3.
+	tok, err := tokenizer.LoadFile(filepath.Join(dir, "tokenizer.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := 0.0
+	for i := 1; i <= 4; i++ {
+		want += float64(tok.Count(fmt.Sprintf("mock prompt %d", i))) / 4
+	}
+	if want == 3 {
+		t.Fatal("GPT-2 counts the mock prompts like the word counter: the test would prove nothing")
+	}
+	if m := num(t, sum, "successes", "prompt_tokens", "mean"); m != want {
+		t.Errorf("prompt_tokens.mean = %v, want %v GPT-2 tokens", m, want)
+	}
+
+	r = runCLI(t, dir, "-c", cfg, "--tokenizer.pretrained_model_name_or_path", "Org/NotCached")
+	if r.code != 2 || !strings.Contains(r.stderr, "tokenizer.pretrained_model_name_or_path") || !strings.Contains(r.stderr, "Org/NotCached") {
+		t.Errorf("missing tokenizer: exit %d\n%s", r.code, r.stderr)
 	}
 }

@@ -61,8 +61,14 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (*Outcome, error) {
 	// providers at once within one bound.
 	flush := map[string]*telemetry.Telemetry{"benchmark": tel}
 	defer func() { flushTelemetry(flush, log) }()
+	// An explicitly named tokenizer is loaded first: the embedded simulator
+	// counts prompts with it too.
+	tok, err := explicitTokenizer(cfg, log)
+	if err != nil {
+		return nil, usageError(err)
+	}
 	if cfg.Server.Type == config.ServerSim {
-		stop, simTel, err := startSim(ctx, cfg, tel.Enabled(), o.Stdout, log)
+		stop, simTel, err := startSim(ctx, cfg, tok, tel.Enabled(), o.Stdout, log)
 		if err != nil {
 			return nil, err
 		}
@@ -70,14 +76,11 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (*Outcome, error) {
 		defer stop()
 	}
 
-	tok := tokenizer.Tokenizer(tokenizer.Words{})
-	if t := cfg.Tokenizer; t != nil && t.PretrainedModelNameOrPath != nil {
-		log.Warn("tokenizer files are not loaded yet; token counts use the interim word counter and are approximate for real models",
-			"tokenizer.pretrained_model_name_or_path", *t.PretrainedModelNameOrPath)
-	}
-
 	if err := client.ResolveModel(ctx, cfg); err != nil {
 		return nil, err
+	}
+	if tok == nil {
+		tok = modelTokenizer(cfg, log)
 	}
 	log.Info("benchmarking", "model", *cfg.Server.ModelName, "base_url", cfg.Server.BaseURL, "api", cfg.API.Type, "streaming", cfg.API.Streaming)
 
@@ -231,8 +234,9 @@ const SimServiceName = "inference-perf-sim"
 // stops it. With tracing on, the simulator exports its own SERVER spans,
 // under its own service name, as a traced vLLM would; the caller flushes
 // them after stop.
-func startSim(ctx context.Context, cfg *config.Config, tracing bool, stdout io.Writer, log *slog.Logger) (stop func(), tel *telemetry.Telemetry, err error) {
+func startSim(ctx context.Context, cfg *config.Config, tok tokenizer.Tokenizer, tracing bool, stdout io.Writer, log *slog.Logger) (stop func(), tel *telemetry.Telemetry, err error) {
 	opts := simOptions(cfg)
+	opts.Tokenizer = tok
 	if tracing {
 		tel, err = telemetry.Setup(ctx, telemetry.SetupOptions{Log: log, Stdout: stdout, ServiceName: SimServiceName})
 		if err != nil {
@@ -250,6 +254,40 @@ func startSim(ctx context.Context, cfg *config.Config, tracing bool, stdout io.W
 		"output_tokens", opts.OutputTokens, "max_num_seqs", opts.MaxNumSeqs)
 	// Close waits for the handlers, so every server span has ended.
 	return func() { srv.Close() }, tel, nil
+}
+
+// explicitTokenizer loads tokenizer.pretrained_model_name_or_path when it is
+// set: a tokenizer.json file or directory, or a model in the local Hugging
+// Face cache. Naming one that cannot be found is an error, as in the
+// reference, rather than a silently approximate run.
+func explicitTokenizer(cfg *config.Config, log *slog.Logger) (tokenizer.Tokenizer, error) {
+	t := cfg.Tokenizer
+	if t == nil || t.PretrainedModelNameOrPath == nil || *t.PretrainedModelNameOrPath == "" {
+		return nil, nil
+	}
+	hf, err := tokenizer.Load(*t.PretrainedModelNameOrPath)
+	if err != nil {
+		return nil, fmt.Errorf("tokenizer.pretrained_model_name_or_path: %w; or remove the key to count with the approximate word counter", err)
+	}
+	log.Info("tokenizer loaded", "tokenizer", hf.Name(), "vocab_size", hf.VocabSize())
+	return hf, nil
+}
+
+// modelTokenizer is the tokenizer when none is named: the served model's,
+// when the local Hugging Face cache has it (the reference also defaults to
+// the model's tokenizer), else the interim word counter, which is exact
+// against the embedded simulator and approximate against real models.
+func modelTokenizer(cfg *config.Config, log *slog.Logger) tokenizer.Tokenizer {
+	if cfg.Server.Type != config.ServerSim && cfg.Server.Type != config.ServerMock && cfg.Server.ModelName != nil {
+		if hf, err := tokenizer.Load(*cfg.Server.ModelName); err == nil {
+			log.Info("tokenizer loaded from the local Hugging Face cache", "tokenizer", hf.Name(), "vocab_size", hf.VocabSize())
+			return hf
+		}
+	}
+	if cfg.Server.Type != config.ServerSim {
+		log.Warn("no tokenizer: token counts and prompt lengths use the interim word counter and are approximate for this model; set tokenizer.pretrained_model_name_or_path to a tokenizer.json for exact counts")
+	}
+	return tokenizer.Words{}
 }
 
 // FlushTimeout bounds how long spans are flushed at the end of a run.

@@ -87,7 +87,7 @@ func (s *Server) serveGenerate(w http.ResponseWriter, r *http.Request, a api) {
 		s.reject(w, &sp, badRequest("", "reading request body: %v", err))
 		return
 	}
-	p, rerr := parseRequest(a, st.body)
+	p, rerr := parseRequest(a, st.body, s.tok)
 	if rerr != nil {
 		s.reject(w, &sp, rerr)
 		return

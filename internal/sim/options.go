@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/inference-perf-go/inference-perf/internal/tokenizer"
 )
 
 // defaultSeed replaces a zero Seed, so a zero-valued Options field still gives
@@ -52,6 +54,10 @@ type Options struct {
 	MaxNumSeqs int
 	// Seed seeds the output words, ids and jitter; 0 means 42.
 	Seed int64
+	// Tokenizer counts prompt tokens (usage.prompt_tokens); nil means the
+	// interim word counter. The embedded simulator gets the run's tokenizer,
+	// so its usage agrees with the client's counts as a real server's would.
+	Tokenizer tokenizer.Tokenizer
 	// TracerProvider, when set, makes the simulator record one SERVER span
 	// named llm_request per generation request, as vLLM started with
 	// --otlp-traces-endpoint does: its parent is the W3C traceparent of the

@@ -80,7 +80,7 @@ func badRequest(param, format string, args ...any) *requestError {
 
 // parseRequest decodes and validates a generation request body for endpoint
 // a. It never panics on any input; every failure is a *requestError.
-func parseRequest(a api, body []byte) (parsed, *requestError) {
+func parseRequest(a api, body []byte, tok tokenizer.Tokenizer) (parsed, *requestError) {
 	// vLLM's defaults for the sampling parameters; an absent or null field
 	// leaves them in place, as it does in vLLM.
 	req := genRequest{Temperature: 1, TopP: 1, N: 1}
@@ -99,9 +99,9 @@ func parseRequest(a api, body []byte) (parsed, *requestError) {
 	var err *requestError
 	switch a {
 	case apiCompletion:
-		p.promptTokens, err = countPrompt(req.Prompt)
+		p.promptTokens, err = countPrompt(req.Prompt, tok)
 	case apiChat:
-		p.promptTokens, err = countMessages(req.Messages)
+		p.promptTokens, err = countMessages(req.Messages, tok)
 	}
 	if err != nil {
 		return parsed{}, err
@@ -132,7 +132,7 @@ func parseRequest(a api, body []byte) (parsed, *requestError) {
 // countPrompt counts the tokens of a completion prompt: a string, a list of
 // strings (summed: the simulator answers with one choice), a list of token ids
 // or a list of token-id lists.
-func countPrompt(raw json.RawMessage) (int, *requestError) {
+func countPrompt(raw json.RawMessage, tok tokenizer.Tokenizer) (int, *requestError) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
 		return 0, badRequest("prompt", "prompt is required")
@@ -143,13 +143,13 @@ func countPrompt(raw json.RawMessage) (int, *requestError) {
 		if err := json.Unmarshal(raw, &s); err != nil {
 			return 0, badRequest("prompt", "prompt: %v", err)
 		}
-		return tokenizer.Words{}.Count(s), nil
+		return tok.Count(s), nil
 	case '[':
 		var strs []string
 		if err := json.Unmarshal(raw, &strs); err == nil {
 			n := 0
 			for _, s := range strs {
-				n += tokenizer.Words{}.Count(s)
+				n += tok.Count(s)
 			}
 			return n, nil
 		}
@@ -170,13 +170,13 @@ func countPrompt(raw json.RawMessage) (int, *requestError) {
 }
 
 // countMessages sums the tokens of every message's text content.
-func countMessages(msgs []chatMessage) (int, *requestError) {
+func countMessages(msgs []chatMessage, tok tokenizer.Tokenizer) (int, *requestError) {
 	if msgs == nil {
 		return 0, badRequest("messages", "messages is required")
 	}
 	n := 0
 	for i, m := range msgs {
-		c, err := countContent(m.Content)
+		c, err := countContent(m.Content, tok)
 		if err != nil {
 			err.msg = fmt.Sprintf("messages[%d].%s", i, err.msg)
 			return 0, err
@@ -188,7 +188,7 @@ func countMessages(msgs []chatMessage) (int, *requestError) {
 
 // countContent counts a message content: null, a string, or a list of parts
 // of which the "text" ones count (images and other media count nothing).
-func countContent(raw json.RawMessage) (int, *requestError) {
+func countContent(raw json.RawMessage, tok tokenizer.Tokenizer) (int, *requestError) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
 		return 0, nil // assistant tool-call turns carry no content
@@ -199,7 +199,7 @@ func countContent(raw json.RawMessage) (int, *requestError) {
 		if err := json.Unmarshal(raw, &s); err != nil {
 			return 0, badRequest("messages", "content: %v", err)
 		}
-		return tokenizer.Words{}.Count(s), nil
+		return tok.Count(s), nil
 	case '[':
 		var parts []contentPart
 		if err := json.Unmarshal(raw, &parts); err != nil {
@@ -208,7 +208,7 @@ func countContent(raw json.RawMessage) (int, *requestError) {
 		n := 0
 		for _, p := range parts {
 			if p.Type == "text" {
-				n += tokenizer.Words{}.Count(p.Text)
+				n += tok.Count(p.Text)
 			}
 		}
 		return n, nil

@@ -13,6 +13,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/inference-perf-go/inference-perf/internal/tokenizer"
 )
 
 // Server is the simulator as an http.Handler. It serves
@@ -30,6 +32,7 @@ type Server struct {
 	metrics   *metrics
 	promH     http.Handler
 	tracer    trace.Tracer // nil when Options.TracerProvider is nil
+	tok       tokenizer.Tokenizer
 
 	seq      atomic.Uint64 // request index: with the seed, picks a request's words
 	counters struct {
@@ -73,7 +76,10 @@ func New(o Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sim: encode model name %q: %w", o.Model, err)
 	}
-	s := &Server{opts: o, seed: o.seed(), modelJSON: modelJSON, sched: newScheduler(o.MaxNumSeqs)}
+	s := &Server{opts: o, seed: o.seed(), modelJSON: modelJSON, sched: newScheduler(o.MaxNumSeqs), tok: o.Tokenizer}
+	if s.tok == nil {
+		s.tok = tokenizer.Words{}
+	}
 	if o.TracerProvider != nil {
 		s.tracer = o.TracerProvider.Tracer(tracerName)
 	}

@@ -500,3 +500,31 @@ func TestSeedRepeatable(t *testing.T) {
 		t.Fatalf("seed 0 %q != seed 42 %q", z[0], d[0])
 	}
 }
+
+// byteCounter counts one token per byte, unlike the default word counter.
+type byteCounter struct{}
+
+func (byteCounter) Count(s string) int { return len(s) }
+func (byteCounter) Name() string       { return "bytes" }
+func (byteCounter) Exact() bool        { return true }
+
+// Options.Tokenizer decides usage.prompt_tokens, so the embedded simulator
+// counts prompts the way the run's tokenizer does.
+func TestPromptTokensWithTokenizer(t *testing.T) {
+	t.Parallel()
+	rs := startSim(t, func(o *Options) { o.Tokenizer = byteCounter{} })
+	c := newClient(t)
+	for path, input := range map[string]string{
+		"/v1/completions":      `"prompt":"ab cd"`,
+		"/v1/chat/completions": `"messages":[{"role":"user","content":"ab"},{"role":"user","content":[{"type":"text","text":" cd"}]}]`,
+	} {
+		resp := post(context.Background(), t, c, rs.URL(), path, "{"+input+"}")
+		data, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		var r wireChunk
+		decodeJSON(t, data, &r)
+		if r.Usage.PromptTokens != 5 {
+			t.Errorf("%s: prompt_tokens %d, want 5 (one per byte)", path, r.Usage.PromptTokens)
+		}
+	}
+}
