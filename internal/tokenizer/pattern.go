@@ -212,28 +212,11 @@ func matchLlama(s string, i int, maxDigits int) int {
 	}
 	// \p{N}{1,maxDigits}
 	if isN(r) {
-		j := i
-		for k := 0; k < maxDigits; k++ {
-			r2, n2 := runeAt(s, j)
-			if r2 < 0 || !isN(r2) {
-				break
-			}
-			j += n2
-		}
-		return j
+		return digitRun(s, i, maxDigits)
 	}
 	// ' ?[^\s\p{L}\p{N}]+[\r\n]*'
-	start := -1
-	if isOther(r) {
-		start = i
-	} else if r == ' ' {
-		if r2, _ := runeAt(s, i+n); r2 >= 0 && isOther(r2) {
-			start = i + n
-		}
-	}
-	if start >= 0 {
-		j := run(s, start, isOther)
-		return run(s, j, isCRLF)
+	if j, ok := spacedRun(s, i, r, n, isOther, isCRLF); ok {
+		return j
 	}
 	// \s*[\r\n]+ : the whitespace run up to and including its last CR or LF.
 	j := run(s, i, isS)
@@ -245,4 +228,35 @@ func matchLlama(s string, i int, maxDigits int) int {
 		}
 	}
 	return spaceLookahead(s, i)
+}
+
+// digitRun matches \p{N}{1,max} at i, where a digit starts.
+func digitRun(s string, i, max int) int {
+	j := i
+	for k := 0; k < max; k++ {
+		r, n := runeAt(s, j)
+		if r < 0 || !isN(r) {
+			break
+		}
+		j += n
+	}
+	return j
+}
+
+// spacedRun matches ' ?C+T*' at i (r, n: the rune there and its size): a run
+// of class runes, optionally after one space, then a run of tail runes. ok
+// is false when no class rune starts there.
+func spacedRun(s string, i int, r rune, n int, class, tail func(rune) bool) (int, bool) {
+	start := -1
+	if class(r) {
+		start = i
+	} else if r == ' ' {
+		if r2, _ := runeAt(s, i+n); r2 >= 0 && class(r2) {
+			start = i + n
+		}
+	}
+	if start < 0 {
+		return 0, false
+	}
+	return run(s, run(s, start, class), tail), true
 }

@@ -41,16 +41,8 @@ func matchDeepSeek(s string, i int) int {
 		return j
 	}
 	// ' ?[\p{P}\p{S}]+[\r\n]*'
-	start := -1
-	if isPS(r) {
-		start = i
-	} else if r == ' ' {
-		if r2, _ := runeAt(s, i+n); isPS(r2) {
-			start = i + n
-		}
-	}
-	if start >= 0 {
-		return run(s, run(s, start, isPS), isCRLF)
+	if j, ok := spacedRun(s, i, r, n, isPS, isCRLF); ok {
+		return j
 	}
 	if !isS(r) {
 		return -1

@@ -80,28 +80,11 @@ func matchO200k(s string, i int) int {
 	}
 	r, n := runeAt(s, i)
 	if isN(r) {
-		j := i
-		for k := 0; k < 3; k++ {
-			r2, n2 := runeAt(s, j)
-			if r2 < 0 || !isN(r2) {
-				break
-			}
-			j += n2
-		}
-		return j
+		return digitRun(s, i, 3)
 	}
 	// ' ?[^\s\p{L}\p{N}]+[\r\n/]*'
-	start := -1
-	if isOther(r) {
-		start = i
-	} else if r == ' ' {
-		if r2, _ := runeAt(s, i+n); r2 >= 0 && isOther(r2) {
-			start = i + n
-		}
-	}
-	if start >= 0 {
-		j := run(s, start, isOther)
-		return run(s, j, func(r rune) bool { return r == '\r' || r == '\n' || r == '/' })
+	if j, ok := spacedRun(s, i, r, n, isOther, isCRLFSlash); ok {
+		return j
 	}
 	j := run(s, i, isS)
 	if j > i {
@@ -113,3 +96,5 @@ func matchO200k(s string, i int) int {
 	}
 	return spaceLookahead(s, i)
 }
+
+func isCRLFSlash(r rune) bool { return r == '\r' || r == '\n' || r == '/' }
