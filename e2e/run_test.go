@@ -94,6 +94,10 @@ storage:
 	if n := num(t, st, "successes", "count"); n != 12 {
 		t.Fatalf("successes %v, want 12", n)
 	}
+	// As the reference reports a concurrent stage: rate = num_requests.
+	if r := num(t, st, "load_summary", "requested_rate"); r != 12 {
+		t.Errorf("requested_rate %v, want 12", r)
+	}
 	b, err := os.ReadFile(filepath.Join(out, "per_request_lifecycle_metrics.json"))
 	if err != nil {
 		t.Fatal(err)

@@ -163,9 +163,11 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (*Outcome, error) {
 			}
 		}
 		out.Requests += len(recs)
+		// requested_rate is the configured rate; config.Finalize has given
+		// concurrent stages the reference's rate = num_requests.
 		rate := res.Rate
-		if res.Type == config.LoadConcurrent {
-			rate = float64(res.NumRequests) // the reference rewrites concurrent stages to rate = num_requests
+		if st := cfg.Load.Stages[res.ID]; st.Rate != nil {
+			rate = *st.Rate
 		}
 		run.Stages = append(run.Stages, report.Stage{
 			ID: res.ID, LoadType: res.Type, RequestedRate: rate, Concurrency: res.Concurrency,
