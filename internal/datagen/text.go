@@ -12,9 +12,9 @@ import (
 )
 
 // randomText builds random prompt text of an exact length, counted in the
-// configured tokenizer's units. The interim implementation is wordVocab; the
-// real tokenizer replaces it with random token ids decoded and converged to
-// the exact length, behind this same interface.
+// configured tokenizer's units: wordVocab for the interim word counter,
+// hfRandom (random token ids decoded and converged to the exact length) for a
+// Hugging Face tokenizer.
 type randomText interface {
 	// RandomText returns text of exactly n tokens (empty for n <= 0), drawn
 	// from src. Implementations may copy *src to replay draws.
@@ -32,22 +32,24 @@ type corpusText interface {
 	Text(off, n int) string
 }
 
-// checkWords reports whether tok can build exact-length prompts. Only the
-// interim word counter can until the Hugging Face tokenizer lands; that issue
-// adds its builders to randomTextFor and corpusTextFor.
+// checkWords reports whether tok is the interim word counter, the only
+// tokenizer besides *tokenizer.HF that can build exact-length prompts.
 func checkWords(tok tokenizer.Tokenizer) error {
 	switch tok.(type) {
 	case tokenizer.Words, *tokenizer.Words:
 		return nil
-	case nil:
+	case nil, *tokenizer.HF: // a non-nil *HF never gets here
 		return fmt.Errorf("tokenizer: none configured; exact-length prompts need one")
 	default:
-		return fmt.Errorf("tokenizer: %q cannot build exact-length prompts yet (supported: %s)", tok.Name(), tokenizer.Words{}.Name())
+		return fmt.Errorf("tokenizer: %q cannot build exact-length prompts yet (supported: %s, a Hugging Face tokenizer.json)", tok.Name(), tokenizer.Words{}.Name())
 	}
 }
 
 // randomTextFor returns the random text builder for tok.
 func randomTextFor(tok tokenizer.Tokenizer) (randomText, error) {
+	if hf, ok := tok.(*tokenizer.HF); ok && hf != nil {
+		return newHFRandom(hf)
+	}
 	if err := checkWords(tok); err != nil {
 		return nil, err
 	}
@@ -61,8 +63,12 @@ func randomTextFor(tok tokenizer.Tokenizer) (randomText, error) {
 // corpusTextFor returns the corpus text builder for tok over the UTF-8 file at
 // path, or over the embedded corpus when path is empty. The file is read once.
 func corpusTextFor(tok tokenizer.Tokenizer, path string) (corpusText, error) {
-	if err := checkWords(tok); err != nil {
-		return nil, err
+	hf, isHF := tok.(*tokenizer.HF)
+	isHF = isHF && hf != nil
+	if !isHF {
+		if err := checkWords(tok); err != nil {
+			return nil, err
+		}
 	}
 	load := defaultCorpus
 	if path != "" {
@@ -71,6 +77,9 @@ func corpusTextFor(tok tokenizer.Tokenizer, path string) (corpusText, error) {
 	c, err := load()
 	if err != nil {
 		return nil, err
+	}
+	if isHF {
+		return newHFCorpus(hf, c)
 	}
 	return c, nil
 }
