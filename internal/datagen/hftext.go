@@ -105,7 +105,8 @@ func (h *hfConverger) fallback(text string, n int) string {
 type hfRandom struct {
 	conv *hfConverger
 	// pieces[k] is the text of the k-th usable token: every id except
-	// special tokens and tokens that do not decode to whole UTF-8 characters
+	// added tokens (special or not, as the reference draws only from the
+	// model's vocabulary) and tokens that do not decode to whole UTF-8 characters
 	// on their own (lone bytes of a multi-byte character would decode to
 	// U+FFFD and re-encode as several tokens).
 	pieces []string
@@ -120,7 +121,7 @@ func newHFRandom(tok *tokenizer.HF) (*hfRandom, error) {
 	r := &hfRandom{conv: conv}
 	var one [1]int
 	for id := range tok.VocabSize() {
-		if _, ok := tok.IDToken(id); !ok {
+		if _, ok := tok.IDToken(id); !ok || tok.IsAdded(id) {
 			continue
 		}
 		one[0] = id

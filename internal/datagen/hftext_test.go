@@ -387,3 +387,26 @@ func FuzzHFCorpus(f *testing.F) {
 		}
 	})
 }
+
+// Random prompts draw only from the model's vocabulary: no added token,
+// special or not (Qwen3's <think> is an added token that is not special).
+func TestHFRandomSkipsAddedTokens(t *testing.T) {
+	t.Parallel()
+	tok, err := tokenizer.LoadFile("../tokenizer/testdata/qwen3.tokenizer.json.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := tok.Encode("<think>", false)
+	if len(ids) != 1 || !tok.IsAdded(ids[0]) {
+		t.Fatalf("<think> encodes as %v; the test needs it to be one added token", ids)
+	}
+	r, err := newHFRandom(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range r.pieces {
+		if p == "<think>" || p == "<|endoftext|>" {
+			t.Fatalf("added token %q is in the random pool", p)
+		}
+	}
+}

@@ -28,6 +28,7 @@ type HF struct {
 
 	idToTok []string
 	special []bool
+	added   []bool // ids of added_tokens, special or not
 }
 
 // Compile-time check that HF is a Tokenizer.
@@ -116,12 +117,14 @@ func Parse(data []byte, name string) (*HF, error) {
 	t.rawAdded, t.normAdded = newAddedMatcher(raw), newAddedMatcher(normed)
 	t.idToTok = make([]string, size)
 	t.special = make([]bool, size)
+	t.added = make([]bool, size)
 	for tok, id := range t.model.vocab {
 		t.idToTok[id] = tok
 	}
 	for _, a := range f.AddedTokens {
 		t.idToTok[a.ID] = a.Content
 		t.special[a.ID] = a.Special
+		t.added[a.ID] = true
 	}
 	return t, nil
 }
@@ -240,6 +243,11 @@ func (t *HF) Exact() bool { return true }
 // VocabSize returns the size of the id space: one more than the largest id
 // of the vocabulary and the added tokens.
 func (t *HF) VocabSize() int { return len(t.idToTok) }
+
+// IsAdded reports whether id is one of the file's added_tokens (special
+// ones like <|endoftext|> and others like Qwen's <think>), as opposed to a
+// token of the model's vocabulary.
+func (t *HF) IsAdded(id int) bool { return id >= 0 && id < len(t.added) && t.added[id] }
 
 // IDToken returns the token string of id, and false for an unknown id.
 func (t *HF) IDToken(id int) (string, bool) {

@@ -339,3 +339,23 @@ func TestCountKeepsNoText(t *testing.T) {
 		}
 	}
 }
+
+// IsAdded tells the file's added tokens from the model's vocabulary.
+func TestIsAdded(t *testing.T) {
+	t.Parallel()
+	tok, err := LoadFile("testdata/gpt2.tokenizer.json.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	eot := tok.Encode("<|endoftext|>", false)
+	word := tok.Encode(" the", false)
+	if len(eot) != 1 || !tok.IsAdded(eot[0]) {
+		t.Errorf("<|endoftext|> = %v, IsAdded false", eot)
+	}
+	if len(word) != 1 || tok.IsAdded(word[0]) {
+		t.Errorf("\" the\" = %v, IsAdded true", word)
+	}
+	if tok.IsAdded(-1) || tok.IsAdded(tok.VocabSize()) {
+		t.Error("IsAdded true outside the id space")
+	}
+}
