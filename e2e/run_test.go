@@ -208,6 +208,25 @@ storage: {local_storage: {path: out}}
 		t.Errorf("prompt_tokens.mean = %v, want %v GPT-2 tokens", m, want)
 	}
 
+	// Random prompts are exactly as long as asked, in GPT-2 tokens, as the
+	// simulator (counting with the same file) confirms in its usage.
+	r = runCLI(t, dir, "-c", cfg, "--api.type", "completion", "--data.type", "random",
+		"--data.input_distribution", `{"type":"fixed","min":64,"max":64,"mean":64}`,
+		"--data.output_distribution", `{"type":"fixed","min":8,"max":8,"mean":8}`,
+		"--storage.local_storage.path", "out-random")
+	if r.code != 0 {
+		t.Fatalf("random data: exit %d\n%s", r.code, r.stderr)
+	}
+	sum = readJSON(t, filepath.Join(dir, "out-random", "summary_lifecycle_metrics.json"))
+	for _, k := range []string{"min", "max"} {
+		if v := num(t, sum, "successes", "prompt_tokens", k); v != 64 {
+			t.Errorf("random prompt_tokens.%s = %v, want exactly 64", k, v)
+		}
+	}
+	if n := num(t, sum, "successes", "token_count_mismatches"); n != 0 {
+		t.Errorf("token_count_mismatches = %v, want 0", n)
+	}
+
 	r = runCLI(t, dir, "-c", cfg, "--tokenizer.pretrained_model_name_or_path", "Org/NotCached")
 	if r.code != 2 || !strings.Contains(r.stderr, "tokenizer.pretrained_model_name_or_path") || !strings.Contains(r.stderr, "Org/NotCached") {
 		t.Errorf("missing tokenizer: exit %d\n%s", r.code, r.stderr)
