@@ -53,7 +53,6 @@ func CheckSupported(cfg *Config) error {
 	c.unset("load.sweep", l.Sweep)
 	c.unset("load.trace", l.Trace)
 	c.unless("load.circuit_breakers", l.CircuitBreakers, len(l.CircuitBreakers) == 0)
-	c.unset("load.lora_traffic_split", l.LoRATrafficSplit)
 	c.unless("load.request_retries", l.RequestRetries, l.RequestRetries == 0)
 
 	c.unset("metrics", cfg.Metrics)

@@ -35,6 +35,7 @@ load:
   request_timeout: 3
   base_seed: 1
   stage_teardown_grace_seconds: 5
+  lora_traffic_split: [{name: a, split: 0.25}, {name: b, split: 0.75}]
 report:
   request_lifecycle: {per_request: true, per_adapter: false, per_adapter_stage: true, percentiles: [50], use_server_output_tokens: true, max_error_messages: 1}
   session_lifecycle: {summary: false}
@@ -97,7 +98,6 @@ load:
   trace: {file: t.csv}
   sweep: {type: linear}
   circuit_breakers: [cb]
-  lora_traffic_split: [{name: a, split: 1}]
   request_retries: 1
 circuit_breakers:
 - {name: cb, metrics: {matches: [x]}, triggers: [{type: consecutive, threshold: 1}]}
@@ -107,7 +107,6 @@ circuit_breakers:
 				"not supported yet: load.sweep={type: linear, num_requests: 2000, timeout: 60.0, num_stages: 5, stage_duration: 180, saturation_percentile: 95.0}",
 				"not supported yet: load.trace={file: t.csv, format: AzurePublicDataset}",
 				"not supported yet: load.circuit_breakers=[cb]",
-				"not supported yet: load.lora_traffic_split=[{name: a, split: 1.0}]",
 				"not supported yet: load.request_retries=1",
 				"not supported yet: circuit_breakers=[{name: cb, metrics: {matches: [x]}, triggers: [{type: consecutive, threshold: 1}]}]",
 			},

@@ -72,8 +72,12 @@ type Options struct {
 	Teardown time.Duration
 	// Interval is the pause between stages.
 	Interval time.Duration
-	// Seed makes poisson schedules repeatable (stage i uses Seed+i).
+	// Seed makes poisson schedules repeatable (stage i uses Seed+i) and,
+	// with the request seq, picks each request's LoRA adapter.
 	Seed int64
+	// LoRATrafficSplit (load.lora_traffic_split), when set, gives every
+	// request an adapter, sent as the model, in these proportions.
+	LoRATrafficSplit []config.LoRASplit
 	// Out receives every Record; the caller must keep reading it.
 	Out chan<- *record.Record
 	// OnStage, when set, is told when each stage starts.
@@ -87,8 +91,9 @@ type Options struct {
 
 // Generator runs stages in order.
 type Generator struct {
-	o   Options
-	seq atomic.Uint64
+	o    Options
+	lora *LoRAPicker // nil without a split
+	seq  atomic.Uint64
 }
 
 // New returns a Generator.
@@ -96,7 +101,13 @@ func New(o Options) *Generator {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	return &Generator{o: o}
+	return &Generator{o: o, lora: NewLoRAPicker(o.LoRATrafficSplit)}
+}
+
+// request builds the client request of the seq-th send of the run.
+func (g *Generator) request(stage int, seq uint64, intended time.Duration) client.Request {
+	return client.Request{Stage: stage, Seq: seq, Intended: intended, Prompt: g.o.Data.Get(seq),
+		LoRA: g.lora.Pick(g.o.Seed, seq)}
 }
 
 // StagesFromConfig turns the configured stages into Stages.
@@ -222,7 +233,7 @@ dispatch:
 func (g *Generator) send(ctx context.Context, wg *sync.WaitGroup, slots chan struct{}, stage int, intended time.Duration) {
 	defer wg.Done()
 	seq := g.seq.Add(1) - 1
-	rec := g.o.Client.Do(ctx, client.Request{Stage: stage, Seq: seq, Intended: intended, Prompt: g.o.Data.Get(seq)})
+	rec := g.o.Client.Do(ctx, g.request(stage, seq, intended))
 	if slots != nil {
 		<-slots
 	}
@@ -257,7 +268,7 @@ func (g *Generator) runClosed(ctx context.Context, s Stage) Result {
 				sent.Add(1)
 				seq := g.seq.Add(1) - 1
 				intended := clk.Now()
-				rec := g.o.Client.Do(reqCtx, client.Request{Stage: s.ID, Seq: seq, Intended: intended, Prompt: g.o.Data.Get(seq)})
+				rec := g.o.Client.Do(reqCtx, g.request(s.ID, seq, intended))
 				g.o.Out <- rec
 			}
 		}()

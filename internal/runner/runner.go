@@ -122,8 +122,10 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (*Outcome, error) {
 		Teardown:    teardown(cfg),
 		Interval:    time.Duration(cfg.Load.Interval * float64(time.Second)),
 		Seed:        cfg.Load.BaseSeed,
-		Out:         records,
-		Log:         log,
+		// The adapter of each request is drawn from (base_seed, seq).
+		LoRATrafficSplit: cfg.Load.LoRATrafficSplit,
+		Out:              records,
+		Log:              log,
 		WrapStage: func(ctx context.Context, s loadgen.Stage) (context.Context, func(loadgen.Result)) {
 			ctx, end := tel.StartStage(ctx, telemetry.StageInfo{
 				ID: s.ID, LoadType: s.Type, Rate: s.Rate, Concurrency: s.Concurrency,
@@ -252,7 +254,7 @@ func startSim(ctx context.Context, cfg *config.Config, tok tokenizer.Tokenizer, 
 		return nil, nil, fmt.Errorf("starting the embedded simulator: %w", err)
 	}
 	cfg.Server.BaseURL = srv.URL()
-	log.Info("embedded simulator started", "url", srv.URL(), "model", opts.Model, "ttft", opts.TTFT, "itl", opts.ITL,
+	log.Info("embedded simulator started", "url", srv.URL(), "model", opts.Model, "lora_adapters", opts.LoRAs, "ttft", opts.TTFT, "itl", opts.ITL,
 		"output_tokens", opts.OutputTokens, "max_num_seqs", opts.MaxNumSeqs)
 	// Close waits for the handlers, so every server span has ended.
 	return func() { srv.Close() }, tel, nil
@@ -363,6 +365,15 @@ func simOptions(cfg *config.Config) sim.Options {
 	}
 	if m := cfg.Server.ModelName; m != nil && *m != "" {
 		o.Model = *m
+	}
+	// The adapters the run sends are served, as by vLLM started with
+	// --lora-modules; a name listed twice or equal to the model is served once.
+	seen := map[string]bool{o.Model: true}
+	for _, l := range cfg.Load.LoRATrafficSplit {
+		if l.Name != "" && !seen[l.Name] {
+			seen[l.Name] = true
+			o.LoRAs = append(o.LoRAs, l.Name)
+		}
 	}
 	return o
 }

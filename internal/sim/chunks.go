@@ -51,6 +51,7 @@ var (
 type respMeta struct {
 	id      [32]byte // lowercase hex, like vLLM's uuid4().hex
 	created int64
+	model   []byte // the model id answered (the base model or the adapter), JSON-quoted
 }
 
 // appendEnvelope appends `{"id":"<id>","object":"<obj>","created":N,"model":<model>,`

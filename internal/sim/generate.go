@@ -92,10 +92,17 @@ func (s *Server) serveGenerate(w http.ResponseWriter, r *http.Request, a api) {
 		s.reject(w, &sp, rerr)
 		return
 	}
+	// An adapter is served like the base model; vLLM answers with the
+	// model id the request named.
+	modelJSON := s.modelJSON
+	var lora *adapter
 	if p.model != "" && p.model != s.opts.Model {
-		s.reject(w, &sp, &requestError{status: http.StatusNotFound, kind: "NotFoundError", param: "model",
-			msg: fmt.Sprintf("The model `%s` does not exist.", p.model)})
-		return
+		if lora = s.adapters[p.model]; lora == nil {
+			s.reject(w, &sp, &requestError{status: http.StatusNotFound, kind: "NotFoundError", param: "model",
+				msg: fmt.Sprintf("The model `%s` does not exist.", p.model)})
+			return
+		}
+		modelJSON = lora.modelJSON
 	}
 	n, finish := s.outputLength(p)
 	// The request's index in arrival order, not the time, seeds its words
@@ -104,12 +111,22 @@ func (s *Server) serveGenerate(w http.ResponseWriter, r *http.Request, a api) {
 	// request aborted in the queue has one for its span too.
 	idx := s.seq.Add(1)
 	st.pcg.Seed(s.seed, idx)
-	meta := respMeta{created: arrival.Unix()}
+	meta := respMeta{created: arrival.Unix(), model: modelJSON}
 	appendHex32(&meta.id, st.rng.Uint64(), st.rng.Uint64())
 	sp.valid, sp.a, sp.p, sp.id = true, a, p, meta.id
 
 	ctx := r.Context()
+	if lora != nil {
+		lora.waiting.Add(1)
+	}
 	queued, err := s.sched.acquire(ctx)
+	if lora != nil {
+		lora.waiting.Add(-1)
+		if err == nil {
+			lora.running.Add(1)
+			defer lora.running.Add(-1)
+		}
+	}
 	if queued {
 		s.counters.queued.Add(1)
 	}
@@ -174,7 +191,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, st *genState, a 
 		}
 	}
 	st.head = append(st.head[:0], "data: "...)
-	st.head = appendEnvelope(st.head, a, meta, obj, s.modelJSON)
+	st.head = appendEnvelope(st.head, a, meta, obj, meta.model)
 	envLen := len(st.head)
 	st.head = append(st.head, open...)
 
@@ -209,7 +226,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, st *genState, a 
 		} else {
 			b = append(b, last...)
 			if p.includeUsage {
-				b = appendUsageChunk(b, a, meta, s.modelJSON, p.promptTokens, n)
+				b = appendUsageChunk(b, a, meta, meta.model, p.promptTokens, n)
 			}
 			b = append(b, sseDone...)
 		}
@@ -242,10 +259,10 @@ func (s *Server) unary(w http.ResponseWriter, r *http.Request, st *genState, a a
 	p parsed, n int, finish string, admit, arrival time.Time) outcome {
 	b := st.buf[:0]
 	if a == apiChat {
-		b = appendEnvelope(b, a, meta, objChat, s.modelJSON)
+		b = appendEnvelope(b, a, meta, objChat, meta.model)
 		b = append(b, `"choices":[{"index":0,"message":{"role":"assistant","content":"`...)
 	} else {
-		b = appendEnvelope(b, a, meta, objCompletion, s.modelJSON)
+		b = appendEnvelope(b, a, meta, objCompletion, meta.model)
 		b = append(b, complTextOpen...)
 	}
 	first := admit.Add(s.jitter(st.rng, s.opts.TTFT, s.opts.TTFTJitter))

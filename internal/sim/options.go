@@ -13,6 +13,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"strings"
 	"time"
 
 	"go.opentelemetry.io/otel/trace"
@@ -33,8 +34,13 @@ type Options struct {
 	Host string
 	// Port is the TCP port; 0 picks a free one (see Running.URL).
 	Port int
-	// Model is the only model id served; requests naming another get 404.
+	// Model is the base model id served.
 	Model string
+	// LoRAs are the LoRA adapter ids served besides Model, as vLLM serves
+	// each --lora-modules name: listed by /v1/models with Model as parent
+	// and answered like the base model. Requests naming any other model
+	// get 404.
+	LoRAs []string
 	// TTFT is the time from admission to the first token.
 	TTFT time.Duration
 	// ITL is the time between consecutive tokens.
@@ -90,7 +96,8 @@ func DefaultOptions() Options {
 func RegisterFlags(fs *flag.FlagSet, o *Options) {
 	fs.StringVar(&o.Host, "host", o.Host, "address to listen on")
 	fs.IntVar(&o.Port, "port", o.Port, "TCP port to listen on (0 = a free port)")
-	fs.StringVar(&o.Model, "model", o.Model, "model id served; other model names get 404")
+	fs.StringVar(&o.Model, "model", o.Model, "base model id served; other model names (except --lora-modules) get 404")
+	fs.Var(loraFlag{&o.LoRAs}, "lora-modules", "LoRA adapters served besides the model, as NAME[,NAME...] or vLLM's NAME=PATH (the path is ignored); repeatable")
 	fs.DurationVar(&o.TTFT, "ttft", o.TTFT, "time from admission to the first token (e.g. 50ms)")
 	fs.DurationVar(&o.ITL, "itl", o.ITL, "time between tokens (e.g. 10ms)")
 	fs.DurationVar(&o.TTFTJitter, "ttft-jitter", o.TTFTJitter, "standard deviation of a normal jitter on the TTFT (0 = exact)")
@@ -114,6 +121,16 @@ func (o Options) Validate() error {
 	}
 	if o.Model == "" {
 		bad("model", "must not be empty")
+	}
+	seen := map[string]bool{o.Model: true}
+	for _, name := range o.LoRAs {
+		switch {
+		case name == "":
+			bad("lora-modules", "an adapter name must not be empty")
+		case seen[name]:
+			bad("lora-modules", "%q is served twice (as the model or another adapter)", name)
+		}
+		seen[name] = true
 	}
 	for _, d := range []struct {
 		name string
@@ -140,4 +157,28 @@ func (o Options) seed() uint64 {
 		return defaultSeed
 	}
 	return uint64(o.Seed)
+}
+
+// loraFlag is --lora-modules: each use adds adapters, given as a
+// comma-separated list of NAME or vLLM's NAME=PATH (the simulator has no
+// weights, so the path is dropped).
+type loraFlag struct{ names *[]string }
+
+func (f loraFlag) String() string {
+	if f.names == nil {
+		return ""
+	}
+	return strings.Join(*f.names, ",")
+}
+
+func (f loraFlag) Set(v string) error {
+	for _, item := range strings.Split(v, ",") {
+		name, _, _ := strings.Cut(strings.TrimSpace(item), "=")
+		name = strings.TrimSpace(name)
+		if name == "" {
+			return fmt.Errorf("empty adapter name in %q; want NAME[,NAME...] or NAME=PATH", v)
+		}
+		*f.names = append(*f.names, name)
+	}
+	return nil
 }

@@ -3,6 +3,7 @@ package sim
 import (
 	"flag"
 	"io"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -39,6 +40,11 @@ func TestValidate(t *testing.T) {
 		{"negative durations", func(o *Options) { o.TTFT, o.ITLJitter = -1, -time.Second }, []string{"--ttft", "--itl-jitter"}},
 		{"no output", func(o *Options) { o.OutputTokens = 0 }, []string{"--output-tokens"}},
 		{"output beyond context", func(o *Options) { o.OutputTokens = maxModelLen + 1 }, []string{"--output-tokens"}},
+		// Adapters are extra model ids: each must be non-empty and distinct.
+		{"adapters", func(o *Options) { o.LoRAs = []string{"a1", "a2"} }, nil},
+		{"empty adapter", func(o *Options) { o.LoRAs = []string{""} }, []string{"--lora-modules"}},
+		{"adapter twice", func(o *Options) { o.LoRAs = []string{"a", "a"} }, []string{"--lora-modules"}},
+		{"adapter is the model", func(o *Options) { o.LoRAs = []string{o.Model} }, []string{"--lora-modules"}},
 		// Every problem is reported at once.
 		{"all at once", func(o *Options) { o.MaxNumSeqs, o.Model, o.ITL = 0, "", -1 }, []string{"--max-num-seqs", "--model", "--itl"}},
 	}
@@ -79,7 +85,7 @@ func TestRegisterFlags(t *testing.T) {
 	var names []string
 	fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
 	sort.Strings(names)
-	want := "host itl itl-jitter max-num-seqs model output-tokens port seed ttft ttft-jitter"
+	want := "host itl itl-jitter lora-modules max-num-seqs model output-tokens port seed ttft ttft-jitter"
 	if got := strings.Join(names, " "); got != want {
 		t.Fatalf("flags %q, want exactly %q", got, want)
 	}
@@ -88,13 +94,59 @@ func TestRegisterFlags(t *testing.T) {
 	}
 
 	err := fs.Parse([]string{"--host", "127.0.0.2", "--port", "0", "--model", "m", "--ttft", "5ms", "--itl", "1ms",
-		"--ttft-jitter", "2ms", "--itl-jitter", "3ms", "--output-tokens", "9", "--max-num-seqs", "4", "--seed", "-3"})
+		"--ttft-jitter", "2ms", "--itl-jitter", "3ms", "--output-tokens", "9", "--max-num-seqs", "4", "--seed", "-3",
+		"--lora-modules", "a1,a2", "--lora-modules", "a3=/weights/a3"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	wantO := Options{Host: "127.0.0.2", Port: 0, Model: "m", TTFT: 5 * time.Millisecond, ITL: time.Millisecond,
-		TTFTJitter: 2 * time.Millisecond, ITLJitter: 3 * time.Millisecond, OutputTokens: 9, MaxNumSeqs: 4, Seed: -3}
-	if o != wantO {
+		TTFTJitter: 2 * time.Millisecond, ITLJitter: 3 * time.Millisecond, OutputTokens: 9, MaxNumSeqs: 4, Seed: -3,
+		LoRAs: []string{"a1", "a2", "a3"}}
+	if !reflect.DeepEqual(o, wantO) {
 		t.Fatalf("parsed %+v, want %+v", o, wantO)
+	}
+}
+
+// --lora-modules takes vLLM's NAME=PATH and plain names, comma-separated
+// or repeated; an empty name is refused.
+func TestLoRAFlag(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		args []string
+		want []string
+		bad  bool
+	}{
+		// vLLM's own form: the path is dropped.
+		{"vllm form", []string{"--lora-modules", "sql=/w/sql"}, []string{"sql"}, false},
+		// Our short form, several at once, with spaces tolerated.
+		{"names", []string{"--lora-modules", "a, b,c"}, []string{"a", "b", "c"}, false},
+		// Repeated flags add up.
+		{"repeated", []string{"--lora-modules", "a", "--lora-modules", "b=p"}, []string{"a", "b"}, false},
+		// A trailing comma would serve a nameless adapter.
+		{"empty", []string{"--lora-modules", "a,"}, nil, true},
+		{"empty name with path", []string{"--lora-modules", "=p"}, nil, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			o := DefaultOptions()
+			fs := flag.NewFlagSet("sim", flag.ContinueOnError)
+			fs.SetOutput(io.Discard)
+			RegisterFlags(fs, &o)
+			err := fs.Parse(tc.args)
+			if tc.bad {
+				if err == nil {
+					t.Fatalf("parsed %v, want an error", o.LoRAs)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(o.LoRAs, tc.want) {
+				t.Fatalf("LoRAs %q, want %q", o.LoRAs, tc.want)
+			}
+		})
 	}
 }

@@ -127,7 +127,7 @@ func Run(ctx context.Context, o Options, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	log.Info("simulator serving", "url", r.URL(), "model", o.Model, "ttft", o.TTFT, "itl", o.ITL,
+	log.Info("simulator serving", "url", r.URL(), "model", o.Model, "lora_modules", o.LoRAs, "ttft", o.TTFT, "itl", o.ITL,
 		"ttft_jitter", o.TTFTJitter, "itl_jitter", o.ITLJitter, "output_tokens", o.OutputTokens,
 		"max_num_seqs", o.MaxNumSeqs, "seed", o.seed(), "tracing", o.TracerProvider != nil)
 	select {

@@ -27,6 +27,7 @@ type Server struct {
 	opts      Options
 	seed      uint64
 	modelJSON []byte // the model id as a JSON string, quotes included
+	adapters  map[string]*adapter
 	models    []byte // GET /v1/models body
 	sched     *scheduler
 	metrics   *metrics
@@ -87,11 +88,33 @@ func New(o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	var list []*adapter
+	s.adapters, list, err = newAdapters(o.LoRAs)
+	if err != nil {
+		return nil, err
+	}
+	if len(list) > 0 {
+		// As vLLM, only a server with LoRA enabled has the series.
+		if err := s.metrics.registry.Register(newLoRAInfo(list)); err != nil {
+			return nil, fmt.Errorf("sim metrics: register: %w", err)
+		}
+	}
 	s.promH = promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{})
-	s.models, err = json.Marshal(modelList{Object: "list", Data: []modelCard{{
-		ID: o.Model, Object: "model", Created: time.Now().Unix(), OwnedBy: "vllm",
-		Root: o.Model, MaxModelLen: maxModelLen,
-	}}})
+	created := time.Now().Unix()
+	maxLen := maxModelLen
+	cards := []modelCard{{
+		ID: o.Model, Object: "model", Created: created, OwnedBy: "vllm",
+		Root: o.Model, MaxModelLen: &maxLen,
+	}}
+	// vLLM lists each adapter after the base model with the base model as
+	// parent, its path as root (here the name: there are no weights) and
+	// no max_model_len.
+	for _, a := range list {
+		parent := o.Model
+		cards = append(cards, modelCard{ID: a.name, Object: "model", Created: created, OwnedBy: "vllm",
+			Root: a.name, Parent: &parent})
+	}
+	s.models, err = json.Marshal(modelList{Object: "list", Data: cards})
 	if err != nil {
 		return nil, fmt.Errorf("sim: encode model list: %w", err)
 	}
@@ -225,7 +248,7 @@ type modelCard struct {
 	OwnedBy     string  `json:"owned_by"`
 	Root        string  `json:"root"`
 	Parent      *string `json:"parent"`
-	MaxModelLen int     `json:"max_model_len"`
+	MaxModelLen *int    `json:"max_model_len"`
 }
 
 func (s *Server) enter() {

@@ -107,7 +107,7 @@ func (s *Server) annotate(span trace.Span, sp *spanData, arrival, end time.Time)
 	if sp.a == apiChat {
 		prefix = idPrefixChat
 	}
-	kv = append(kv, attrRequestID.String(prefix+string(sp.id[:])), attrResponseModel.String(s.opts.Model))
+	kv = append(kv, attrRequestID.String(prefix+string(sp.id[:])), attrResponseModel.String(s.responseModel(p.model)))
 	maxTok := p.maxTokens
 	if maxTok == 0 {
 		maxTok = maxModelLen - p.promptTokens // vLLM's default max_tokens
@@ -178,3 +178,12 @@ func (h traceHeaders) Set(key, value string) { http.Header(h).Set(key, value) }
 
 // Keys lists the header names, as propagation.HeaderCarrier does.
 func (h traceHeaders) Keys() []string { return propagation.HeaderCarrier(h).Keys() }
+
+// responseModel is the model id a request is answered as: the adapter it
+// named, else the base model.
+func (s *Server) responseModel(requested string) string {
+	if requested != "" && s.adapters[requested] != nil {
+		return requested
+	}
+	return s.opts.Model
+}
