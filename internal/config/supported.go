@@ -36,10 +36,11 @@ func CheckSupported(cfg *Config) error {
 	c.unset("api.session_token_header_key", a.SessionTokenHeaderKey)
 
 	dc := &cfg.Data
-	c.unless("data.type", dc.Type, in(dc.Type, DataMock, DataRandom, DataSynthetic))
+	c.unless("data.type", dc.Type, in(dc.Type, DataMock, DataRandom, DataSynthetic, DataShareGPT))
 	c.unset("data.shared_prefix", dc.SharedPrefix)
 	c.unset("data.multimodal", dc.Multimodal)
-	c.unset("data.trace", dc.Trace)
+	// data.trace gives random prompts their lengths; other types would ignore it.
+	c.unless("data.trace", dc.Trace, dc.Trace == nil || dc.Type == DataRandom)
 	c.unset("data.otel_trace_replay", dc.OTelTraceReplay)
 	c.unset("data.weka_trace_replay", dc.WekaTraceReplay)
 	c.unset("data.conversation_replay", dc.ConversationReplay)
@@ -49,9 +50,8 @@ func CheckSupported(cfg *Config) error {
 	c.unless("data.use_chat_template", dc.UseChatTemplate, !dc.UseChatTemplate)
 
 	l := &cfg.Load
-	c.unless("load.type", l.Type, in(l.Type, LoadConstant, LoadPoisson, LoadConcurrent))
+	c.unless("load.type", l.Type, in(l.Type, LoadConstant, LoadPoisson, LoadConcurrent, LoadTraceReplay))
 	c.unset("load.sweep", l.Sweep)
-	c.unset("load.trace", l.Trace)
 	c.unless("load.circuit_breakers", l.CircuitBreakers, len(l.CircuitBreakers) == 0)
 	c.unless("load.request_retries", l.RequestRetries, l.RequestRetries == 0)
 

@@ -87,7 +87,10 @@ circuit_breakers: []
 				"not supported yet: data.visionarena={num_rows: 1}",
 			},
 		},
-		{name: "other data types", yml: minimal + "data: {type: shareGPT}\n", want: []string{"not supported yet: data.type=shareGPT"}},
+		{name: "other data types", yml: minimal + "data: {type: cnn_dailymail}\n", want: []string{"not supported yet: data.type=cnn_dailymail"}},
+		// data.trace is built for random only; elsewhere it would be ignored.
+		{name: "trace on synthetic", yml: minimal + "data:\n  type: synthetic\n  trace: {file: t.csv}\n  input_distribution: {}\n  output_distribution: {}\n",
+			want: []string{"not supported yet: data.trace={file: t.csv, format: AzurePublicDataset}"}},
 		{name: "use_chat_template", yml: minimal + "data:\n  type: random\n  use_chat_template: true\n  input_distribution: {}\n  output_distribution: {}\n",
 			want: []string{"not supported yet: data.use_chat_template=true"}},
 		{
@@ -103,9 +106,7 @@ circuit_breakers:
 - {name: cb, metrics: {matches: [x]}, triggers: [{type: consecutive, threshold: 1}]}
 `,
 			want: []string{
-				"not supported yet: load.type=trace_replay",
 				"not supported yet: load.sweep={type: linear, num_requests: 2000, timeout: 60.0, num_stages: 5, stage_duration: 180, saturation_percentile: 95.0}",
-				"not supported yet: load.trace={file: t.csv, format: AzurePublicDataset}",
 				"not supported yet: load.circuit_breakers=[cb]",
 				"not supported yet: load.request_retries=1",
 				"not supported yet: circuit_breakers=[{name: cb, metrics: {matches: [x]}, triggers: [{type: consecutive, threshold: 1}]}]",
@@ -181,7 +182,7 @@ func readFile(t *testing.T, path string) string {
 func TestReferenceExamples(t *testing.T) {
 	t.Parallel()
 	cases := map[string][]string{
-		"testdata/examples-vllm-config.yml": {"not supported yet: data.type=shareGPT"},
+		"testdata/examples-vllm-config.yml": nil,
 		"testdata/examples-vllm-config-shared-prefix-multi-turn.yml": {
 			"not supported yet: data.type=shared_prefix",
 			"not supported yet: data.shared_prefix={num_unique_system_prompts: 2, num_users_per_system_prompt: 10, system_prompt_len: 100, question_len: 50, output_len:...",

@@ -28,7 +28,7 @@ type Generator interface {
 }
 
 // implemented lists the data types New can build, for error messages.
-var implemented = []string{config.DataMock, config.DataRandom, config.DataSynthetic}
+var implemented = []string{config.DataMock, config.DataRandom, config.DataSynthetic, config.DataShareGPT}
 
 // New builds the generator selected by cfg.Data.Type. tok counts tokens and,
 // for random and synthetic, defines what "exactly N tokens" means. seed makes
@@ -55,6 +55,8 @@ func New(cfg *config.Config, tok tokenizer.Tokenizer, seed int64) (Generator, er
 		g, err = newRandom(cfg, apiType, tok, uint64(seed))
 	case config.DataSynthetic:
 		g, err = newSynthetic(cfg, apiType, tok, uint64(seed))
+	case config.DataShareGPT:
+		g, err = newShareGPT(cfg, apiType, tok)
 	default:
 		err = fmt.Errorf("data.type: %q is not implemented yet (implemented: %s)", cfg.Data.Type, strings.Join(implemented, ", "))
 	}

@@ -137,8 +137,8 @@ func TestNewErrors(t *testing.T) {
 			return c
 		}, words, []string{"data.output_distribution.type", "poisson"}},
 		// Types we do not have yet are an error, not a silent mock.
-		{"shareGPT not implemented", func() *config.Config { return cfgFor("shareGPT", "chat", 0, 0) }, words,
-			[]string{"data.type", `"shareGPT" is not implemented`, "mock, random, synthetic"}},
+		{"cnn_dailymail not implemented", func() *config.Config { return cfgFor("cnn_dailymail", "completion", 0, 0) }, words,
+			[]string{"data.type", `"cnn_dailymail" is not implemented`, "mock, random, synthetic, shareGPT"}},
 		{"shared_prefix section", func() *config.Config {
 			c := cfgFor("random", "completion", 5, 5)
 			c.Data.SharedPrefix = &config.SharedPrefix{}
@@ -155,12 +155,12 @@ func TestNewErrors(t *testing.T) {
 			c.Data.UseChatTemplate = true
 			return c
 		}, words, []string{"data.use_chat_template", "no chat template"}},
-		// Trace-driven lengths are not implemented: say so rather than ignore the trace.
-		{"random trace", func() *config.Config {
+		// A missing trace file is named with its field, not ignored.
+		{"random trace missing", func() *config.Config {
 			c := cfgFor("random", "completion", 5, 5)
-			c.Data.Trace = &config.TraceConfig{File: "t.csv", Format: "AzurePublicDataset"}
+			c.Data.Trace = &config.TraceConfig{File: "no-such-trace.csv", Format: "AzurePublicDataset"}
 			return c
-		}, words, []string{"data.trace", "not implemented"}},
+		}, words, []string{"data.trace.file", "no-such-trace.csv"}},
 		{"synthetic multimodal", func() *config.Config {
 			c := cfgFor("synthetic", "completion", 5, 5)
 			c.Data.Multimodal = map[string]any{"image": map[string]any{}}

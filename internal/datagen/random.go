@@ -2,6 +2,7 @@ package datagen
 
 import (
 	"errors"
+	"fmt"
 	"math/rand/v2"
 
 	"github.com/inference-perf-go/inference-perf/internal/config"
@@ -13,6 +14,7 @@ import (
 // data.input_distribution and max_tokens from data.output_distribution.
 type randomGen struct {
 	in, out Sampler
+	trace   *traceLengths // data.trace: lengths of request i from row i mod rows
 	text    randomText
 	seed    uint64
 }
@@ -22,12 +24,21 @@ func newRandom(cfg *config.Config, apiType string, tok tokenizer.Tokenizer, seed
 	if err := checkAPI(config.DataRandom, apiType, config.APICompletion); err != nil {
 		errs = append(errs, err)
 	}
-	if cfg.Data.Trace != nil {
-		// The reference can take lengths from an Azure trace instead; not here yet.
-		errs = append(errs, errors.New("data.trace: taking random prompt lengths from a trace file is not implemented yet; use input_distribution/output_distribution"))
+	var (
+		in, out Sampler
+		trace   *traceLengths
+	)
+	if t := cfg.Data.Trace; t != nil {
+		// Lengths come from the trace rows instead of the distributions.
+		var err error
+		if trace, err = loadTraceLengths(t.File); err != nil {
+			errs = append(errs, fmt.Errorf("data.trace.file: %w", err))
+		}
+	} else {
+		var lerrs []error
+		in, out, lerrs = lengths(cfg, config.DataRandom)
+		errs = append(errs, lerrs...)
 	}
-	in, out, lerrs := lengths(cfg, config.DataRandom)
-	errs = append(errs, lerrs...)
 	text, err := randomTextFor(tok)
 	if err != nil {
 		errs = append(errs, err)
@@ -41,17 +52,33 @@ func newRandom(cfg *config.Config, apiType string, tok tokenizer.Tokenizer, seed
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	return &randomGen{in: in, out: out, text: text, seed: seed}, nil
+	return &randomGen{in: in, out: out, trace: trace, text: text, seed: seed}, nil
 }
 
 // Get implements Generator. Draw order from the per-index stream: input
 // length, output length, then the prompt's tokens.
 func (g *randomGen) Get(i uint64) prompt.Prompt {
 	src := perIndex(g.seed, i)
-	rng := rand.New(&src)
-	n := max(g.in.Sample(rng), 0)
-	mt := maxTokens(g.out.Sample(rng))
+	var n, mt int
+	if g.trace != nil {
+		row := i % uint64(len(g.trace.in))
+		n, mt = int(g.trace.in[row]), maxTokens(int(g.trace.out[row]))
+	} else {
+		rng := rand.New(&src)
+		n = max(g.in.Sample(rng), 0)
+		mt = maxTokens(g.out.Sample(rng))
+	}
 	return prompt.Prompt{Text: g.text.RandomText(&src, n), MaxTokens: mt, Tokens: n}
+}
+
+// RequestCount is the number of rows of data.trace (the reference's
+// get_request_count, which sizes each trace_replay stage), or 0 without a
+// trace.
+func (g *randomGen) RequestCount() int {
+	if g.trace == nil {
+		return 0
+	}
+	return len(g.trace.in)
 }
 
 // Name implements Generator.

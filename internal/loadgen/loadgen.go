@@ -37,11 +37,14 @@ type Source interface {
 // Stage describes one load step.
 type Stage struct {
 	ID          int
-	Type        string        // config.LoadConstant, LoadPoisson or LoadConcurrent
+	Type        string        // config.LoadConstant, LoadPoisson, LoadTraceReplay or LoadConcurrent
 	Rate        float64       // open loop: requests per second
 	Duration    time.Duration // open loop: length of the sending window
-	NumRequests int           // concurrent: requests to send
+	NumRequests int           // concurrent, trace_replay: requests to send
 	Concurrency int           // concurrent: requests kept in flight
+	// Trace holds trace_replay's recorded send offsets (read only, shared
+	// by every stage); the stage sends the first NumRequests of them.
+	Trace []time.Duration
 }
 
 // Status of a finished stage.
@@ -116,7 +119,9 @@ func StagesFromConfig(l config.LoadConfig) ([]Stage, error) {
 	for i, s := range l.Stages {
 		st := Stage{ID: i, Type: l.Type}
 		switch l.Type {
-		case config.LoadConstant, config.LoadPoisson:
+		case config.LoadConstant, config.LoadPoisson, config.LoadTraceReplay:
+			// trace_replay takes its times from load.trace; the caller sets
+			// Trace and NumRequests (see TraceRequestCount).
 			if s.Rate == nil || s.Duration == nil {
 				return nil, fmt.Errorf("load.stages[%d]: %s stages need rate and duration", i, l.Type)
 			}
@@ -167,6 +172,8 @@ func (g *Generator) runStage(ctx context.Context, s Stage) Result {
 	switch s.Type {
 	case config.LoadConcurrent:
 		return g.runClosed(ctx, s)
+	case config.LoadTraceReplay:
+		return g.runOpen(ctx, s, NewTraceReplay(s.Trace, s.NumRequests))
 	case config.LoadPoisson:
 		return g.runOpen(ctx, s, NewPoisson(s.Rate, s.Duration, uint64(g.o.Seed)+uint64(s.ID)))
 	default:

@@ -235,6 +235,11 @@ func TestStagesFromConfig(t *testing.T) {
 	if err != nil || got[0].NumRequests != 100 || got[0].Concurrency != 4 {
 		t.Fatalf("concurrent stage: %+v, %v", got, err)
 	}
+	// trace_replay stages take {rate, duration} like constant ones.
+	got, err = StagesFromConfig(config.LoadConfig{Type: config.LoadTraceReplay, Stages: []config.Stage{{Rate: &f, Duration: &d}}})
+	if err != nil || got[0].Type != config.LoadTraceReplay || got[0].Rate != 2.5 {
+		t.Fatalf("trace_replay stage: %+v, %v", got, err)
+	}
 	if _, err := StagesFromConfig(config.LoadConfig{Type: config.LoadConcurrent, Stages: []config.Stage{{Rate: &f, Duration: &d}}}); err == nil {
 		t.Fatal("a rate stage under load.type concurrent must be rejected")
 	}

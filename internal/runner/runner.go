@@ -98,6 +98,9 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := attachTrace(cfg, data, stages, log); err != nil {
+		return nil, err
+	}
 
 	prog := &progress{w: o.Stderr}
 	records := make(chan *record.Record, 4096)
