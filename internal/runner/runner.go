@@ -92,7 +92,8 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (*Outcome, error) {
 
 	data, err := datagen.New(cfg, tok, cfg.Load.BaseSeed)
 	if err != nil {
-		return nil, fmt.Errorf("data: %w", err)
+		// A missing or malformed dataset is the user's input, like the config.
+		return nil, usageError(fmt.Errorf("data: %w", err))
 	}
 	stages, err := loadgen.StagesFromConfig(cfg.Load)
 	if err != nil {
