@@ -32,9 +32,11 @@ func TestBadInput(t *testing.T) {
 		// No server at all: say what to add.
 		{"no server", "load:\n  stages:\n  - {rate: 1, duration: 1}\n", nil, 2, []string{"server", "base_url"}},
 		// A valid key of a feature not built yet.
-		{"not supported", "data:\n  type: cnn_dailymail\nload:\n  stages:\n  - {rate: 1, duration: 1}\nserver: {base_url: 'http://127.0.0.1:9'}\n", nil, 2, []string{"not supported yet: data.type=cnn_dailymail"}},
+		{"not supported", "data:\n  type: visionarena\n  visionarena: {num_rows: 1}\nload:\n  stages:\n  - {rate: 1, duration: 1}\nserver: {base_url: 'http://127.0.0.1:9'}\n", nil, 2, []string{"not supported yet: data.type=visionarena"}},
 		// shareGPT without a local file: the reference would download it; we say so.
 		{"sharegpt without path", "data:\n  type: shareGPT\napi: {type: completion}\nload:\n  stages:\n  - {rate: 1, duration: 1}\nserver: {type: sim}\n", nil, 2, []string{"data.path"}},
+		// The same for cnn_dailymail: a datagen error naming data.path, exit 2.
+		{"cnn_dailymail without path", "data:\n  type: cnn_dailymail\napi: {type: completion}\nload:\n  stages:\n  - {rate: 1, duration: 1}\nserver: {type: sim}\n", nil, 2, []string{"data.path", "abisee/cnn_dailymail"}},
 		// Unknown override path.
 		{"bad override", "load:\n  stages:\n  - {rate: 1, duration: 1}\nserver: {base_url: 'http://127.0.0.1:9'}\n", []string{"--load.stagez", "[]"}, 2, []string{"load.stagez"}},
 		// Nothing listens on port 9 of loopback: the model cannot be discovered.

@@ -36,8 +36,14 @@ func CheckSupported(cfg *Config) error {
 	c.unset("api.session_token_header_key", a.SessionTokenHeaderKey)
 
 	dc := &cfg.Data
-	c.unless("data.type", dc.Type, in(dc.Type, DataMock, DataRandom, DataSynthetic, DataShareGPT))
-	c.unset("data.shared_prefix", dc.SharedPrefix)
+	c.unless("data.type", dc.Type, in(dc.Type, DataMock, DataRandom, DataSynthetic, DataShareGPT, DataSharedPrefix,
+		DataCNNDailyMail, DataBillsumConversations, DataInfinityInstruct))
+	if sp := dc.SharedPrefix; sp != nil {
+		// Multi-turn sessions, prefix images and context trimming come later.
+		c.unless("data.shared_prefix.enable_multi_turn_chat", sp.EnableMultiTurnChat, !sp.EnableMultiTurnChat)
+		c.unset("data.shared_prefix.multimodal", sp.Multimodal)
+		c.unset("data.shared_prefix.max_model_len", sp.MaxModelLen)
+	}
 	c.unset("data.multimodal", dc.Multimodal)
 	// data.trace gives random prompts their lengths; other types would ignore it.
 	c.unless("data.trace", dc.Trace, dc.Trace == nil || dc.Type == DataRandom)

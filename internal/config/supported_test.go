@@ -79,15 +79,27 @@ circuit_breakers: []
   visionarena: {num_rows: 1}
 `,
 			want: []string{
-				"not supported yet: data.type=shared_prefix",
-				"not supported yet: data.shared_prefix={num_unique_system_prompts: 2, num_users_per_system_prompt: 10, system_prompt_len: 100, question_len: 50, output_len:...",
 				"not supported yet: data.multimodal={image: {count: 1}}",
 				"not supported yet: data.trace={file: t.csv, format: AzurePublicDataset}",
 				"not supported yet: data.conversation_replay={seed: 1}",
 				"not supported yet: data.visionarena={num_rows: 1}",
 			},
 		},
-		{name: "other data types", yml: minimal + "data: {type: cnn_dailymail}\n", want: []string{"not supported yet: data.type=cnn_dailymail"}},
+		{name: "other data types", yml: minimal + "data: {type: visionarena, visionarena: {num_rows: 1}}\n",
+			want: []string{"not supported yet: data.type=visionarena", "not supported yet: data.visionarena={num_rows: 1}"}},
+		// The local-file datasets are built: they pass.
+		{name: "cnn_dailymail", yml: minimal + "data: {type: cnn_dailymail, path: d.json}\n"},
+		{name: "billsum_conversations", yml: minimal + "data: {type: billsum_conversations, path: d.json}\n"},
+		{name: "infinity_instruct", yml: minimal + "data: {type: infinity_instruct, path: d.json}\n"},
+		// shared_prefix single-turn is built; sessions, prefix images and
+		// context trimming are not, and must not be silently ignored.
+		{name: "shared_prefix", yml: minimal + "data:\n  type: shared_prefix\n  shared_prefix: {num_groups: 2, question_len: {mean: 5}}\n"},
+		{name: "shared_prefix unbuilt keys", yml: minimal + "data:\n  type: shared_prefix\n  shared_prefix:\n    enable_multi_turn_chat: true\n    max_model_len: 100\n    multimodal: {image: {count: 1}}\n",
+			want: []string{
+				"not supported yet: data.shared_prefix.enable_multi_turn_chat=true",
+				"not supported yet: data.shared_prefix.multimodal={image: {count: 1}}",
+				"not supported yet: data.shared_prefix.max_model_len=100",
+			}},
 		// data.trace is built for random only; elsewhere it would be ignored.
 		{name: "trace on synthetic", yml: minimal + "data:\n  type: synthetic\n  trace: {file: t.csv}\n  input_distribution: {}\n  output_distribution: {}\n",
 			want: []string{"not supported yet: data.trace={file: t.csv, format: AzurePublicDataset}"}},
@@ -184,8 +196,7 @@ func TestReferenceExamples(t *testing.T) {
 	cases := map[string][]string{
 		"testdata/examples-vllm-config.yml": nil,
 		"testdata/examples-vllm-config-shared-prefix-multi-turn.yml": {
-			"not supported yet: data.type=shared_prefix",
-			"not supported yet: data.shared_prefix={num_unique_system_prompts: 2, num_users_per_system_prompt: 10, system_prompt_len: 100, question_len: 50, output_len:...",
+			"not supported yet: data.shared_prefix.enable_multi_turn_chat=true",
 			"not supported yet: metrics={type: prometheus, prometheus: {scrape_interval: 15, url: http://localhost:9090, filters: [], google_managed: false}}",
 		},
 		"testdata/chat-stream.in.yml":     nil,

@@ -28,7 +28,8 @@ type Generator interface {
 }
 
 // implemented lists the data types New can build, for error messages.
-var implemented = []string{config.DataMock, config.DataRandom, config.DataSynthetic, config.DataShareGPT}
+var implemented = []string{config.DataMock, config.DataRandom, config.DataSynthetic, config.DataShareGPT, config.DataSharedPrefix,
+	config.DataCNNDailyMail, config.DataBillsumConversations, config.DataInfinityInstruct}
 
 // New builds the generator selected by cfg.Data.Type. tok counts tokens and,
 // for random and synthetic, defines what "exactly N tokens" means. seed makes
@@ -57,6 +58,14 @@ func New(cfg *config.Config, tok tokenizer.Tokenizer, seed int64) (Generator, er
 		g, err = newSynthetic(cfg, apiType, tok, uint64(seed))
 	case config.DataShareGPT:
 		g, err = newShareGPT(cfg, apiType, tok)
+	case config.DataSharedPrefix:
+		g, err = newSharedPrefix(cfg, apiType, tok, uint64(seed))
+	case config.DataCNNDailyMail:
+		g, err = newCNNDailyMail(cfg, apiType, tok)
+	case config.DataBillsumConversations:
+		g, err = newBillsum(cfg, apiType, tok)
+	case config.DataInfinityInstruct:
+		g, err = newInfinityInstruct(cfg, apiType, tok)
 	default:
 		err = fmt.Errorf("data.type: %q is not implemented yet (implemented: %s)", cfg.Data.Type, strings.Join(implemented, ", "))
 	}

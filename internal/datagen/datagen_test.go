@@ -137,8 +137,8 @@ func TestNewErrors(t *testing.T) {
 			return c
 		}, words, []string{"data.output_distribution.type", "poisson"}},
 		// Types we do not have yet are an error, not a silent mock.
-		{"cnn_dailymail not implemented", func() *config.Config { return cfgFor("cnn_dailymail", "completion", 0, 0) }, words,
-			[]string{"data.type", `"cnn_dailymail" is not implemented`, "mock, random, synthetic, shareGPT"}},
+		{"visionarena not implemented", func() *config.Config { return cfgFor("visionarena", "chat", 0, 0) }, words,
+			[]string{"data.type", `"visionarena" is not implemented`, "mock, random, synthetic, shareGPT", "cnn_dailymail"}},
 		{"shared_prefix section", func() *config.Config {
 			c := cfgFor("random", "completion", 5, 5)
 			c.Data.SharedPrefix = &config.SharedPrefix{}

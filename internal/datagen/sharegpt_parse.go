@@ -60,44 +60,19 @@ func shareGPTFiles(path string) ([]string, error) {
 // turns (the reference skips it). Anything else that is not the expected
 // shape is an error naming name, the record index and the field.
 func scanShareGPT(r io.Reader, name string, fn func(rec int, turns []sgTurn) error) error {
-	br := bufio.NewReaderSize(r, 64<<10)
-	first, err := firstByte(br)
-	if err == io.EOF {
-		return fmt.Errorf("%s: empty file: expected a JSON array of ShareGPT records", name)
-	}
-	if err != nil {
-		return fmt.Errorf("%s: %w", name, err)
-	}
-	dec := json.NewDecoder(br)
-	switch first {
-	case '[', '{':
-		array := first == '['
-		if array {
-			if _, err := dec.Token(); err != nil {
-				return fmt.Errorf("%s: %w", name, err)
-			}
-		}
-		rec := 0
-		for ; dec.More(); rec++ {
-			if err := decodeRecord(dec, name, rec, fn); err != nil {
+	return scanJSONRecords(r, name, "ShareGPT", func(rec int, raw json.RawMessage) error {
+		// Well-formed records take one typed decode; anything else is
+		// decoded again field by field to say what is wrong (or to unwrap
+		// turns stored as JSON strings).
+		turns, ok := fastTurns(raw)
+		if !ok {
+			var err error
+			if turns, err = slowTurns(raw); err != nil {
 				return err
 			}
 		}
-		if array {
-			if _, err := dec.Token(); err != nil {
-				return fmt.Errorf("%s: after %d records: invalid JSON at byte %d: %w", name, rec, dec.InputOffset(), err)
-			}
-		}
-		if tok, err := dec.Token(); err != io.EOF {
-			if err != nil {
-				return fmt.Errorf("%s: after %d records: invalid JSON at byte %d: %w", name, rec, dec.InputOffset(), err)
-			}
-			return fmt.Errorf("%s: after %d records: unexpected %v at byte %d", name, rec, tok, dec.InputOffset())
-		}
-		return nil
-	default:
-		return fmt.Errorf("%s: expected a JSON array of ShareGPT records (or JSON Lines), got %s", name, jsonKind(first))
-	}
+		return fn(rec, turns)
+	})
 }
 
 // firstByte returns the next non-whitespace byte without consuming it,
@@ -120,24 +95,6 @@ func firstByte(br *bufio.Reader) (byte, error) {
 		}
 		return b[0], nil
 	}
-}
-
-// decodeRecord decodes record rec and hands its turns to fn. Well-formed
-// records take one typed decode; anything else is decoded again field by
-// field to say what is wrong (or to unwrap turns stored as JSON strings).
-func decodeRecord(dec *json.Decoder, name string, rec int, fn func(int, []sgTurn) error) error {
-	var raw json.RawMessage
-	if err := dec.Decode(&raw); err != nil {
-		return fmt.Errorf("%s: record %d: invalid JSON at byte %d: %w", name, rec, dec.InputOffset(), err)
-	}
-	turns, ok := fastTurns(raw)
-	if !ok {
-		var err error
-		if turns, err = slowTurns(raw); err != nil {
-			return fmt.Errorf("%s: record %d: %w", name, rec, err)
-		}
-	}
-	return fn(rec, turns)
 }
 
 // fastTurns decodes a well-formed record in one pass; ok is false for any
