@@ -1,11 +1,8 @@
 package e2e
 
 import (
-	"bytes"
-	"compress/gzip"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -158,21 +155,7 @@ func TestVersion(t *testing.T) {
 func TestTokenizerFile(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	gz, err := os.ReadFile("../internal/tokenizer/testdata/gpt2.tokenizer.json.gz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(gz))
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "tokenizer.json"), raw, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeGPT2(t, dir)
 	cfg := writeConfig(t, dir, `
 api: {type: chat, streaming: true}
 server: {type: sim, sim: {ttft: 1ms, itl: 1ms}}

@@ -20,13 +20,17 @@ const cnnHub = "abisee/cnn_dailymail 3.0.0"
 
 // datasetGen serves the usable records of local dataset files (cnn_dailymail,
 // billsum_conversations, infinity_instruct) in file order, the first record
-// skipped once when it was usable, then cycling: the same model as
-// shareGPTGen, with the records materialised once so Get is a slice index.
+// skipped once when it was usable, then cycling, as the reference does for
+// these and for shareGPT (which it also serves), with the records
+// materialised once so Get is a slice index.
 type datasetGen struct {
 	name  string
 	chat  bool
 	items []sgItem
-	skip  uint64
+	// skip is 1 when the first record read was usable: the reference
+	// discards the first record once when it opens the dataset (its
+	// "initialize data collection" next()), then cycles over all of them.
+	skip uint64
 }
 
 // Get implements Generator.

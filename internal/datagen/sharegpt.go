@@ -31,24 +31,6 @@ type sgItem struct {
 	maxTokens int32
 }
 
-// shareGPTGen serves the usable conversations of local ShareGPT files in
-// file order, cycling when a run needs more prompts than there are.
-//
-// The files are streamed once when the generator is built and the usable
-// conversations materialised into a slice: Get is then a slice index, with
-// no I/O or decoding on the dispatch path and nothing that can fail
-// mid-run. The alternative, keeping file offsets and decoding on Get, would
-// keep memory at ~16 bytes per item but put file reads and JSON decoding
-// (and a failure mode for files changed under a run) on the hot path.
-type shareGPTGen struct {
-	chat  bool
-	items []sgItem
-	// skip is 1 when the first record read was usable: the reference
-	// discards the first record once when it opens the dataset (its
-	// "initialize data collection" next()), then cycles over all of them.
-	skip uint64
-}
-
 func newShareGPT(cfg *config.Config, apiType string, tok tokenizer.Tokenizer) (Generator, error) {
 	errs := checkCommon(cfg, true)
 	if err := checkAPI(config.DataShareGPT, apiType, config.APICompletion, config.APIChat, config.APIAnthropicMessages); err != nil {
@@ -131,9 +113,17 @@ func (f sgFilter) item(turns []sgTurn) (sgItem, bool) {
 	return sgItem{text: p, tokens: int32(min(in, 1<<31-1)), maxTokens: int32(min(maxTokens(out), 1<<31-1))}, true
 }
 
-// loadShareGPT streams files in order and keeps the usable conversations.
-func loadShareGPT(files []string, f sgFilter) (*shareGPTGen, error) {
-	g := &shareGPTGen{chat: f.chat}
+// loadShareGPT returns the generator of the usable conversations of local
+// ShareGPT files, in file order, cycling when a run needs more prompts.
+//
+// The files are streamed once when the generator is built and the usable
+// conversations materialised into a slice: Get is then a slice index, with
+// no I/O or decoding on the dispatch path and nothing that can fail
+// mid-run. The alternative, keeping file offsets and decoding on Get, would
+// keep memory at ~16 bytes per item but put file reads and JSON decoding
+// (and a failure mode for files changed under a run) on the hot path.
+func loadShareGPT(files []string, f sgFilter) (*datasetGen, error) {
+	g := &datasetGen{name: config.DataShareGPT, chat: f.chat}
 	firstRecord := true
 	for _, name := range files {
 		fh, err := os.Open(name)
@@ -166,22 +156,3 @@ func loadShareGPT(files []string, f sgFilter) (*shareGPTGen, error) {
 	g.items = g.items[:len(g.items):len(g.items)]
 	return g, nil
 }
-
-// Get implements Generator: the usable conversations in file order, the
-// first record skipped once as the reference does, then cycling.
-func (g *shareGPTGen) Get(i uint64) prompt.Prompt {
-	it := &g.items[(i+g.skip)%uint64(len(g.items))]
-	p := prompt.Prompt{Text: it.text, MaxTokens: int(it.maxTokens), Tokens: int(it.tokens)}
-	if g.chat {
-		// A copy, so a caller that edits its messages cannot change the
-		// prompt other requests get.
-		p.Messages = append([]prompt.Message(nil), it.msgs...)
-	}
-	return p
-}
-
-// Len is the number of usable conversations.
-func (g *shareGPTGen) Len() int { return len(g.items) }
-
-// Name implements Generator.
-func (*shareGPTGen) Name() string { return config.DataShareGPT }

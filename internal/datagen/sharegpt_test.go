@@ -315,7 +315,7 @@ func BenchmarkShareGPTLoad(b *testing.B) {
 				b.StartTimer()
 			}
 			b.ReportMetric(float64(ms1.HeapAlloc-min(ms0.HeapAlloc, ms1.HeapAlloc))/(1<<20), "retained-MB")
-			if got := g.(*shareGPTGen).Len(); got != n {
+			if got := g.(*datasetGen).Len(); got != n {
 				b.Fatalf("kept %d of %d conversations", got, n)
 			}
 		})
